@@ -1,0 +1,290 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// EnvPrefix is the prefix of askpro's environment variables.
+const EnvPrefix = "ASKPRO"
+
+// DefaultFile is the config file read from the working directory when no
+// --config is given. A missing default file is not an error.
+const DefaultFile = "askpro.yaml"
+
+// Config is askpro's effective configuration. The mapstructure tags are the
+// config keys (dotted paths); DESIGN.md fixes their names.
+type Config struct {
+	Environment string        `mapstructure:"environment"`
+	Database    DatabaseConfig `mapstructure:"database"`
+	Redis       RedisConfig    `mapstructure:"redis"`
+	HTTP        HTTPConfig     `mapstructure:"http"`
+	Worker      WorkerConfig   `mapstructure:"worker"`
+	Retell      RetellConfig   `mapstructure:"retell"`
+	Calcom      CalcomConfig   `mapstructure:"calcom"`
+	Stripe      StripeConfig   `mapstructure:"stripe"`
+	Metrics     MetricsConfig  `mapstructure:"metrics"`
+	Security    SecurityConfig `mapstructure:"security"`
+	Log         LogConfig      `mapstructure:"log"`
+}
+
+// DatabaseConfig selects the database and its pool policy.
+type DatabaseConfig struct {
+	// URL is mysql://user:pass@tcp(host:3306)/askpro?parseTime=true or
+	// sqlite://path/to/askpro.db.
+	URL  string     `mapstructure:"url" secret:"url"`
+	Pool PoolConfig `mapstructure:"pool"`
+}
+
+// PoolConfig is the spec's connection pool policy.
+type PoolConfig struct {
+	MinConnections    int           `mapstructure:"min_connections"`
+	MaxConnections    int           `mapstructure:"max_connections"`
+	ConnectionTimeout time.Duration `mapstructure:"connection_timeout"`
+	IdleTimeout       time.Duration `mapstructure:"idle_timeout"`
+	MaxLifetime       time.Duration `mapstructure:"max_lifetime"`
+	RetryAttempts     int           `mapstructure:"retry_attempts"`
+	RetryDelay        time.Duration `mapstructure:"retry_delay"`
+	HealthInterval    time.Duration `mapstructure:"health_interval"`
+}
+
+// RedisConfig points at Redis. An empty URL means no Redis: the in-process
+// dedup store and rate limiter serve one process.
+type RedisConfig struct {
+	URL string `mapstructure:"url" secret:"url"`
+}
+
+// HTTPConfig configures the HTTP server of askpro serve.
+type HTTPConfig struct {
+	Addr            string        `mapstructure:"addr"`
+	PublicURL       string        `mapstructure:"public_url"`
+	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
+	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
+	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// WorkerConfig configures the queue workers.
+type WorkerConfig struct {
+	Count        int           `mapstructure:"count"`
+	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
+}
+
+// RetellConfig holds the Retell API key (which also signs Retell webhooks)
+// and the API host.
+type RetellConfig struct {
+	APIKey  string `mapstructure:"api_key" secret:"true"`
+	BaseURL string `mapstructure:"base_url"`
+}
+
+// CalcomConfig holds the platform Cal.com API key, the webhook secret and
+// the API host.
+type CalcomConfig struct {
+	APIKey        string `mapstructure:"api_key" secret:"true"`
+	WebhookSecret string `mapstructure:"webhook_secret" secret:"true"`
+	BaseURL       string `mapstructure:"base_url"`
+}
+
+// StripeConfig holds the Stripe webhook endpoint secret (whsec_...).
+type StripeConfig struct {
+	WebhookSecret string `mapstructure:"webhook_secret" secret:"true"`
+}
+
+// MetricsConfig protects /metrics and /health with a bearer token when set.
+type MetricsConfig struct {
+	Token string `mapstructure:"token" secret:"true"`
+}
+
+// SecurityConfig holds the key that seals secrets at rest (AES-GCM).
+type SecurityConfig struct {
+	EncryptionKey string `mapstructure:"encryption_key" secret:"true"`
+}
+
+// LogConfig configures log/slog output.
+type LogConfig struct {
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"`
+}
+
+// Default returns the built-in defaults: an embedded SQLite database, no
+// Redis, the spec's pool policy and the providers' public API hosts.
+func Default() Config {
+	return Config{
+		Environment: "production",
+		Database: DatabaseConfig{
+			URL: "sqlite://askpro.db",
+			Pool: PoolConfig{
+				MinConnections:    10,
+				MaxConnections:    50,
+				ConnectionTimeout: 10 * time.Second,
+				IdleTimeout:       300 * time.Second,
+				MaxLifetime:       30 * time.Minute,
+				RetryAttempts:     3,
+				RetryDelay:        100 * time.Millisecond,
+				HealthInterval:    15 * time.Second,
+			},
+		},
+		HTTP: HTTPConfig{
+			Addr:            "127.0.0.1:8080",
+			MaxBodyBytes:    1 << 20,
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			ShutdownTimeout: 30 * time.Second,
+		},
+		Worker: WorkerConfig{Count: 4, DrainTimeout: 30 * time.Second},
+		Retell: RetellConfig{BaseURL: "https://api.retellai.com"},
+		Calcom: CalcomConfig{BaseURL: "https://api.cal.com"},
+		Log:    LogConfig{Level: "info", Format: "json"},
+	}
+}
+
+// KeyError reports a bad value for one config key.
+type KeyError struct {
+	Key string // dotted config key, e.g. database.pool.connection_timeout
+	Err error
+}
+
+func (e *KeyError) Error() string { return fmt.Sprintf("config: %s: %v", e.Key, e.Err) }
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// LoadOptions says where Load reads from. The zero value reads defaults,
+// ./askpro.yaml if present, and the process environment.
+type LoadOptions struct {
+	// File is an explicit config file (--config). It must exist.
+	File string
+	// Flags maps config keys to flags that override them when set.
+	Flags map[string]*pflag.Flag
+	// Environ is the environment as KEY=VALUE pairs; nil means os.Environ().
+	Environ []string
+}
+
+// Load resolves the layered configuration once and validates it. Errors for
+// bad values are [*KeyError]s naming the key.
+func Load(opts LoadOptions) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	setDefaults(v, "", reflect.ValueOf(Default()))
+
+	file := opts.File
+	if file == "" {
+		if _, err := os.Stat(DefaultFile); err == nil {
+			file = DefaultFile
+		}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, fmt.Errorf("config: read %s: %w", file, err)
+		}
+	}
+
+	environ := opts.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, val, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, EnvPrefix+"_") {
+			env[k] = val
+		}
+	}
+	for _, key := range v.AllKeys() {
+		name := EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+		if val, ok := env[name]; ok {
+			v.Set(key, val)
+		}
+	}
+	for key, f := range opts.Flags {
+		if f != nil && f.Changed {
+			v.Set(key, f.Value.String())
+		}
+	}
+
+	cfg := &Config{}
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{
+		Result:           cfg,
+		WeaklyTypedInput: true,
+		ErrorUnused:      false,
+		DecodeHook:       durationHook,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if err := dec.Decode(v.AllSettings()); err != nil {
+		return nil, keyErrorFrom(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// durationHook parses durations with units ("10s", "300ms") and refuses bare
+// numbers, which would silently mean nanoseconds.
+func durationHook(from, to reflect.Type, data any) (any, error) {
+	if to != durationType {
+		return data, nil
+	}
+	switch d := data.(type) {
+	case string:
+		dur, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil {
+			return nil, fmt.Errorf("invalid duration %q (want a number with a unit, e.g. 10s or 100ms)", d)
+		}
+		return dur, nil
+	case time.Duration:
+		return d, nil
+	case int, int64, float64, uint, uint64, int32:
+		return nil, fmt.Errorf("duration %v needs a unit, e.g. %vs or %vms", d, d, d)
+	}
+	return data, nil
+}
+
+func keyErrorFrom(err error) error {
+	// mapstructure reports "decoding failed due to the following error(s):
+	// 'database.pool.connection_timeout' <reason>".
+	var de *mapstructure.DecodeError
+	if errors.As(err, &de) {
+		return &KeyError{Key: strings.ToLower(de.Name()), Err: de.Unwrap()}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, "'"); i >= 0 {
+		if j := strings.Index(msg[i+1:], "'"); j >= 0 {
+			key := msg[i+1 : i+1+j]
+			rest := strings.TrimSpace(msg[i+2+j:])
+			return &KeyError{Key: strings.ToLower(key), Err: errors.New(rest)}
+		}
+	}
+	return fmt.Errorf("config: %w", err)
+}
+
+func setDefaults(v *viper.Viper, prefix string, rv reflect.Value) {
+	rt := rv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		key := f.Tag.Get("mapstructure")
+		if prefix != "" {
+			key = prefix + "." + key
+		}
+		fv := rv.Field(i)
+		if f.Type.Kind() == reflect.Struct && f.Type != durationType {
+			setDefaults(v, key, fv)
+			continue
+		}
+		if f.Type == durationType {
+			v.SetDefault(key, fv.Interface().(time.Duration).String())
+			continue
+		}
+		v.SetDefault(key, fv.Interface())
+	}
+}

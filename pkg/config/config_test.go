@@ -1,0 +1,134 @@
+package config_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/askproai/askpro/pkg/config"
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "askpro.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(config.LoadOptions{Environ: []string{}})
+	require.NoError(t, err)
+	assert.Equal(t, "sqlite://askpro.db", cfg.Database.URL)
+	assert.Equal(t, 10, cfg.Database.Pool.MinConnections)
+	assert.Equal(t, 50, cfg.Database.Pool.MaxConnections)
+	assert.Equal(t, 10*time.Second, cfg.Database.Pool.ConnectionTimeout)
+	assert.Equal(t, 300*time.Second, cfg.Database.Pool.IdleTimeout)
+	assert.Equal(t, 3, cfg.Database.Pool.RetryAttempts)
+	assert.Equal(t, 100*time.Millisecond, cfg.Database.Pool.RetryDelay)
+	assert.Equal(t, "https://api.retellai.com", cfg.Retell.BaseURL)
+	assert.Equal(t, "https://api.cal.com", cfg.Calcom.BaseURL)
+	assert.Equal(t, "127.0.0.1:8080", cfg.HTTP.Addr)
+	assert.Empty(t, cfg.Redis.URL)
+}
+
+func TestLayering(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, `
+database:
+  url: mysql://app:s3cret@tcp(db:3306)/askpro?parseTime=true
+  pool:
+    max_connections: 20
+    connection_timeout: 5s
+http:
+  addr: 0.0.0.0:9000
+retell:
+  api_key: from-file
+`)
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	addr := fs.String("addr", "", "")
+	require.NoError(t, fs.Parse([]string{"--addr", "127.0.0.1:7000"}))
+	_ = addr
+	cfg, err := config.Load(config.LoadOptions{
+		File: file,
+		Environ: []string{
+			"ASKPRO_DATABASE_POOL_MAX_CONNECTIONS=30",
+			"ASKPRO_RETELL_API_KEY=from-env",
+			"ASKPRO_CALCOM_WEBHOOK_SECRET=whsec",
+			"OTHER_VAR=x",
+		},
+		Flags: map[string]*pflag.Flag{"http.addr": fs.Lookup("addr")},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "mysql://app:s3cret@tcp(db:3306)/askpro?parseTime=true", cfg.Database.URL, "file beats default")
+	assert.Equal(t, 30, cfg.Database.Pool.MaxConnections, "env beats file")
+	assert.Equal(t, 5*time.Second, cfg.Database.Pool.ConnectionTimeout, "file beats default")
+	assert.Equal(t, "from-env", cfg.Retell.APIKey, "env beats file")
+	assert.Equal(t, "whsec", cfg.Calcom.WebhookSecret)
+	assert.Equal(t, "127.0.0.1:7000", cfg.HTTP.Addr, "flag beats file")
+	assert.Equal(t, 10, cfg.Database.Pool.MinConnections, "untouched keys keep defaults")
+}
+
+func TestBadValuesNameTheKey(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		environ []string
+		key     string
+	}{
+		{"unparsable duration", []string{"ASKPRO_DATABASE_POOL_CONNECTION_TIMEOUT=soon"}, "database.pool.connection_timeout"},
+		{"bare number duration", []string{"ASKPRO_DATABASE_POOL_IDLE_TIMEOUT=300"}, "database.pool.idle_timeout"},
+		{"unknown scheme", []string{"ASKPRO_DATABASE_URL=postgres://localhost/askpro"}, "database.url"},
+		{"no scheme", []string{"ASKPRO_DATABASE_URL=askpro.db"}, "database.url"},
+		{"min > max", []string{"ASKPRO_DATABASE_POOL_MIN_CONNECTIONS=60"}, "database.pool.min_connections"},
+		{"not a number", []string{"ASKPRO_DATABASE_POOL_MAX_CONNECTIONS=many"}, "database.pool.max_connections"},
+		{"bad redis", []string{"ASKPRO_REDIS_URL=http://x"}, "redis.url"},
+		{"bad base url", []string{"ASKPRO_RETELL_BASE_URL=api.retellai.com"}, "retell.base_url"},
+		{"bad log level", []string{"ASKPRO_LOG_LEVEL=loud"}, "log.level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(config.LoadOptions{Environ: tt.environ})
+			require.Error(t, err)
+			var ke *config.KeyError
+			require.True(t, errors.As(err, &ke), "want *KeyError, got %T: %v", err, err)
+			assert.Equal(t, tt.key, ke.Key)
+			assert.Contains(t, err.Error(), tt.key)
+		})
+	}
+}
+
+func TestMissingExplicitFile(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(config.LoadOptions{File: filepath.Join(t.TempDir(), "nope.yaml"), Environ: []string{}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "nope.yaml")
+}
+
+func TestSecretsMasked(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(config.LoadOptions{Environ: []string{
+		"ASKPRO_DATABASE_URL=mysql://app:s3cret@tcp(db:3306)/askpro",
+		"ASKPRO_RETELL_API_KEY=key_live_123",
+		"ASKPRO_REDIS_URL=redis://:redispw@localhost:6379/0",
+	}})
+	require.NoError(t, err)
+	m := cfg.Masked()
+	assert.Equal(t, "mysql://app:****@tcp(db:3306)/askpro", m["database"].(map[string]any)["url"])
+	assert.Equal(t, "****", m["retell"].(map[string]any)["api_key"])
+	assert.Equal(t, "", m["stripe"].(map[string]any)["webhook_secret"], "unset secrets show empty")
+	assert.Equal(t, "redis://:****@localhost:6379/0", m["redis"].(map[string]any)["url"])
+	assert.Equal(t, "10s", m["database"].(map[string]any)["pool"].(map[string]any)["connection_timeout"])
+	for _, s := range cfg.Settings() {
+		v := fmt.Sprint(s.Value)
+		assert.NotContains(t, v, "s3cret", s.Key)
+		assert.NotContains(t, v, "key_live_123", s.Key)
+	}
+}
