@@ -1,0 +1,5 @@
+DROP TABLE IF EXISTS customers;
+DROP TABLE IF EXISTS working_hours;
+DROP TABLE IF EXISTS services;
+DROP TABLE IF EXISTS branches;
+DROP TABLE IF EXISTS companies;
