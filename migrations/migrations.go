@@ -69,17 +69,17 @@ type Config struct {
 // MigrationStatus describes one embedded migration as seen in one database.
 type MigrationStatus struct {
 	// Version is the migration's number, the prefix of its file names.
-	Version uint
+	Version uint `json:"version"`
 	// Name is the part of the file name between the version and ".up.sql",
 	// e.g. "tenancy".
-	Name string
+	Name string `json:"name"`
 	// Applied reports whether the database's version is at or above Version.
-	Applied bool
+	Applied bool `json:"applied"`
 	// Current reports whether Version is the database's version.
-	Current bool
+	Current bool `json:"current"`
 	// Dirty reports whether the database is dirty at this version; only the
 	// Current entry can be dirty.
-	Dirty bool
+	Dirty bool `json:"dirty"`
 }
 
 // Migrator applies the embedded migrations of one dialect to one database.
