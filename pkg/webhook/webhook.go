@@ -1,0 +1,239 @@
+package webhook
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Provider names, as used in routes (/webhooks/{name}), in the provider
+// column of webhook_events and as the first part of every idempotency key.
+const (
+	ProviderRetell = "retell"
+	ProviderCalcom = "calcom"
+	ProviderStripe = "stripe"
+)
+
+// Signature header names, in canonical MIME form.
+const (
+	RetellSignatureHeader = "X-Retell-Signature"
+	CalcomSignatureHeader = "X-Cal-Signature-256"
+	StripeSignatureHeader = "Stripe-Signature"
+)
+
+// MaxKeyLen is the longest idempotency key Parse returns, in bytes. A payload
+// whose key would be longer is refused with [ErrBadPayload]: the key is
+// stored in a VARCHAR column and must stay unique as a whole.
+const MaxKeyLen = 255
+
+// MaxTypeLen is the longest event type Parse returns, in bytes (the
+// webhook_events.event_type column); a longer one is refused with
+// [ErrBadPayload].
+const MaxTypeLen = 128
+
+// Errors returned by the adapters. Verification errors all match
+// [ErrUnauthorized] with errors.Is (answer 401); payload errors all match
+// [ErrBadPayload] (answer 400). The finer sentinels tell the security log
+// what went wrong.
+var (
+	// ErrUnauthorized is the class of every signature verification failure.
+	// An HTTP server answers 401 to any error that matches it.
+	ErrUnauthorized = errors.New("webhook: unauthorized")
+
+	// ErrMissingSignature means the signature header is absent or empty, or
+	// (Cal.com) carries the literal "no-secret-provided" the sender uses when
+	// it has no secret configured. It matches ErrUnauthorized.
+	ErrMissingSignature error = &classError{"webhook: missing signature", ErrUnauthorized}
+
+	// ErrMalformedSignature means the signature header does not have the
+	// provider's syntax. It matches ErrUnauthorized.
+	ErrMalformedSignature error = &classError{"webhook: malformed signature header", ErrUnauthorized}
+
+	// ErrTimestampOutOfRange means the signature is authentic but its
+	// timestamp is further from now than the tolerance, in the past (a replay
+	// or a very late retry) or in the future. It matches ErrUnauthorized.
+	ErrTimestampOutOfRange error = &classError{"webhook: signature timestamp out of range", ErrUnauthorized}
+
+	// ErrInvalidSignature means the signature does not match the body under
+	// any configured secret. It matches ErrUnauthorized.
+	ErrInvalidSignature error = &classError{"webhook: invalid signature", ErrUnauthorized}
+
+	// ErrBadPayload is the class of every Parse failure: the body is not the
+	// JSON object the provider sends. An HTTP server answers 400.
+	ErrBadPayload = errors.New("webhook: bad payload")
+
+	// ErrMissingField means a field the idempotency key is built from is
+	// absent or empty; the error names the field. It matches ErrBadPayload.
+	ErrMissingField error = &classError{"webhook: missing required field", ErrBadPayload}
+
+	// ErrNoSecret is returned by the constructors when no secret (API key)
+	// is configured: such a provider must not be served.
+	ErrNoSecret = errors.New("webhook: no secret configured")
+)
+
+// classError is a sentinel that also matches its class with errors.Is.
+type classError struct {
+	msg   string
+	class error
+}
+
+func (e *classError) Error() string { return e.msg }
+func (e *classError) Unwrap() error { return e.class }
+
+// Provider is one webhook sender. Implementations are safe for concurrent
+// use; the HTTP server calls Verify, then Parse, then (once the event is
+// stored) Ack.
+type Provider interface {
+	// Name returns the provider name: "retell", "calcom" or "stripe".
+	Name() string
+	// Verify checks the signature in h over the raw body in constant time.
+	// Errors match ErrUnauthorized.
+	Verify(h http.Header, body []byte) error
+	// Parse decodes the few fields needed to store and route the event.
+	// Errors match ErrBadPayload.
+	Parse(body []byte) (Event, error)
+	// Ack writes the provider's success response.
+	Ack(w http.ResponseWriter)
+}
+
+// Compile-time checks.
+var (
+	_ Provider = (*Retell)(nil)
+	_ Provider = (*Calcom)(nil)
+	_ Provider = (*Stripe)(nil)
+)
+
+// Event is what Parse derives from a webhook body: enough to deduplicate,
+// store and queue it. The body itself is stored unchanged.
+type Event struct {
+	// Provider is the provider name, e.g. "retell".
+	Provider string
+	// Type is the provider's event type: Retell "event", Cal.com
+	// "triggerEvent", Stripe "type".
+	Type string
+	// Key is the idempotency key: "retell:{event}:{call.call_id}",
+	// "calcom:{triggerEvent}:{payload.uid}" or "stripe:{id}".
+	Key string
+	// Queue is the processing queue of this event type.
+	Queue Queue
+	// Delay is how long processing waits after the event is stored
+	// (available_at = now + Delay); 5 s for Retell call_analyzed, else 0.
+	Delay time.Duration
+	// TTL is how long the dedup store remembers the key as completed.
+	TTL time.Duration
+	// CompanyID is the tenant named in the payload, 0 when unknown. Only
+	// Stripe events carry one (data.object.metadata.company_id).
+	CompanyID int64
+}
+
+// Queue is a processing queue. Workers take Critical before High before
+// Normal.
+type Queue string
+
+// The queues.
+const (
+	QueueCritical Queue = "critical"
+	QueueHigh     Queue = "high"
+	QueueNormal   Queue = "normal"
+)
+
+// Priority returns the queue's rank, lower first: critical 0, high 1,
+// normal 2. An unknown queue ranks as normal.
+func (q Queue) Priority() int {
+	switch q {
+	case QueueCritical:
+		return 0
+	case QueueHigh:
+		return 1
+	default:
+		return 2
+	}
+}
+
+// String returns the queue name as stored in webhook_events.queue.
+func (q Queue) String() string { return string(q) }
+
+// rule is the routing of one event type.
+type rule struct {
+	queue Queue
+	ttl   time.Duration
+	delay time.Duration
+}
+
+// lookup returns the rule for typ, or def.
+func lookup(rules map[string]rule, typ string, def rule) rule {
+	if r, ok := rules[typ]; ok {
+		return r
+	}
+	return def
+}
+
+// checkType refuses an event type longer than MaxTypeLen.
+func checkType(typ string) error {
+	if len(typ) > MaxTypeLen {
+		return &payloadError{msg: "event type longer than 128 bytes"}
+	}
+	return nil
+}
+
+// buildKey joins the key parts with ':' and enforces MaxKeyLen.
+func buildKey(parts ...string) (string, error) {
+	n := len(parts) - 1
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > MaxKeyLen {
+		return "", &payloadError{msg: "idempotency key longer than 255 bytes"}
+	}
+	b := make([]byte, 0, n)
+	for i, p := range parts {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, p...)
+	}
+	return string(b), nil
+}
+
+// payloadError is a Parse failure that matches ErrBadPayload.
+type payloadError struct {
+	msg string
+	err error
+}
+
+func (e *payloadError) Error() string {
+	if e.err != nil {
+		return "webhook: bad payload: " + e.msg + ": " + e.err.Error()
+	}
+	return "webhook: bad payload: " + e.msg
+}
+
+func (e *payloadError) Is(target error) bool { return target == ErrBadPayload }
+func (e *payloadError) Unwrap() error        { return e.err }
+
+// missingField returns an error matching ErrMissingField naming field.
+func missingField(provider, field string) error {
+	return &fieldError{provider: provider, field: field}
+}
+
+// fieldError names a missing field; it matches ErrMissingField and
+// ErrBadPayload.
+type fieldError struct{ provider, field string }
+
+func (e *fieldError) Error() string {
+	return "webhook: missing required field: " + e.provider + " " + e.field
+}
+func (e *fieldError) Unwrap() error { return ErrMissingField }
+
+// writeAck writes a success response.
+func writeAck(w http.ResponseWriter, status int, body []byte) {
+	if body != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	}
+	w.WriteHeader(status)
+	if body != nil {
+		_, _ = w.Write(body)
+	}
+}
