@@ -1,0 +1,216 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/go-sql-driver/mysql"
+	"modernc.org/sqlite"
+)
+
+var (
+	// ErrNotFound is returned when a row does not exist or belongs to another
+	// company: the two are indistinguishable on purpose.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict is returned when a write would break a UNIQUE key (a
+	// subdomain, branch phone number or customer number already in use).
+	ErrConflict = errors.New("store: already exists")
+	// ErrNotSystem is returned by platform-level methods called without a
+	// context marked with tenant.AsSystem.
+	ErrNotSystem = errors.New("store: platform operation needs a system context")
+)
+
+// ValidationError reports an input field the store refuses.
+type ValidationError struct {
+	Field string
+	Msg   string
+	Err   error // the underlying cause, e.g. a phone package error; may be nil
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("store: invalid %s: %s", e.Field, e.Msg)
+}
+
+func (e *ValidationError) Unwrap() error { return e.Err }
+
+// Config configures a [Store].
+type Config struct {
+	// DB serves reads. Required.
+	DB *sql.DB
+	// Writer serves writes and read-modify-write transactions. Nil means DB.
+	// On SQLite pass the pool's single-writer handle.
+	Writer *sql.DB
+	// Dialect is "mysql" or "sqlite". Required.
+	Dialect string
+	// PhoneRegion is the default region for numbers written without a
+	// country code. Defaults to "DE".
+	PhoneRegion string
+	// Now returns the current time. Defaults to time.Now.
+	Now func() time.Time
+}
+
+// Store is the entry point to the repositories. It is safe for concurrent use.
+type Store struct {
+	db, w   *sql.DB
+	dialect string
+	region  string
+	now     func() time.Time
+
+	Companies    *Companies
+	Branches     *Branches
+	Services     *Services
+	WorkingHours *WorkingHours
+	Customers    *Customers
+	Events       *WebhookEvents
+}
+
+// New validates cfg and returns a Store.
+func New(cfg Config) (*Store, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("store: Config.DB is required")
+	}
+	if cfg.Dialect != "mysql" && cfg.Dialect != "sqlite" {
+		return nil, fmt.Errorf("store: unknown dialect %q (want mysql or sqlite)", cfg.Dialect)
+	}
+	s := &Store{db: cfg.DB, w: cfg.Writer, dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
+	if s.w == nil {
+		s.w = s.db
+	}
+	if s.region == "" {
+		s.region = "DE"
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.Companies = &Companies{s}
+	s.Branches = &Branches{s}
+	s.Services = &Services{s}
+	s.WorkingHours = &WorkingHours{s}
+	s.Customers = &Customers{s}
+	s.Events = &WebhookEvents{s}
+	return s, nil
+}
+
+// Dialect returns "mysql" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// companyID returns the tenant of ctx or tenant.ErrNoTenant.
+func companyID(ctx context.Context) (int64, error) {
+	id, err := tenant.CompanyID(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: %w", err)
+	}
+	return id, nil
+}
+
+// IsUniqueViolation reports whether err is a UNIQUE/PRIMARY KEY violation on
+// MySQL/MariaDB (1062) or SQLite (SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY).
+func IsUniqueViolation(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == 2067 || se.Code() == 1555
+	}
+	return false
+}
+
+// mapWriteErr turns a UNIQUE violation into ErrConflict naming what clashed.
+func mapWriteErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if IsUniqueViolation(err) {
+		return fmt.Errorf("%w: %s", ErrConflict, what)
+	}
+	return err
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+func nullInt64(p *int64) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *p, Valid: true}
+}
+
+func ptrInt64(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func ptrTime(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Time.UTC()
+	return &v
+}
+
+// Page bounds a list query. Zero values mean the defaults.
+type Page struct {
+	Limit  int // defaults to 100, at most 1000
+	Offset int
+}
+
+func (p Page) sql() string {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	if limit > 1000 {
+		limit = 1000
+	}
+	off := p.Offset
+	if off < 0 {
+		off = 0
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, off)
+}
+
+// setClause builds "a = ?, b = ?" from column names.
+func setClause(cols []string) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = c + " = ?"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(...any) error }
+
+// queryList runs a query and scans every row with scan. what names the
+// operation in errors. The result is never nil, so JSON shows [] for none.
+func queryList[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
