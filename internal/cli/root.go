@@ -31,6 +31,7 @@ func Main() int {
 // Run executes the command line args with the given factory and maps the
 // outcome to an exit code in one place (DESIGN.md "CLI conventions").
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	defer f.Close()
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
@@ -80,6 +81,15 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	root.AddCommand(
 		NewCmdVersion(f, nil),
 		NewCmdConfig(f),
+		NewCmdServe(f, nil),
+		NewCmdMigrate(f, nil),
+		NewCmdDemo(f, nil),
+		NewCmdCompany(f, nil),
+		NewCmdBranch(f, nil),
+		NewCmdService(f, nil),
+		NewCmdHours(f, nil),
+		NewCmdWebhooks(f, nil),
+		NewCmdValidatePhone(f, nil),
 	)
 	return root
 }

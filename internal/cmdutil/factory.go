@@ -12,6 +12,7 @@ import (
 
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/spf13/pflag"
 )
 
@@ -26,6 +27,10 @@ type Factory struct {
 	ConfigFile string
 	// Environ overrides os.Environ() (tests).
 	Environ []string
+	// Verbose makes the logger honour log.level and log.format. Short
+	// commands leave it off and log only warnings, as text; serve and worker
+	// turn it on before the first log line.
+	Verbose bool
 
 	mu      sync.Mutex
 	flags   map[string]*pflag.Flag
@@ -33,6 +38,7 @@ type Factory struct {
 	cfgErr  error
 	cfgDone bool
 	logger  *slog.Logger
+	pool    *pool.Pool
 }
 
 // New returns a Factory on the given streams.
@@ -78,12 +84,16 @@ func (f *Factory) activeFlags() map[string]*pflag.Flag {
 	return out
 }
 
-// Logger returns the process logger: log/slog to stderr in the configured
-// format and level. Before a config is loaded (or when it is bad) it logs
-// text at info level.
+// Logger returns the process logger: log/slog to stderr. With Verbose it
+// uses the configured format and level (load the config first); otherwise
+// it logs warnings and errors as text.
 func (f *Factory) Logger() *slog.Logger {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.loggerLocked()
+}
+
+func (f *Factory) loggerLocked() *slog.Logger {
 	if f.logger != nil {
 		return f.logger
 	}
@@ -91,10 +101,13 @@ func (f *Factory) Logger() *slog.Logger {
 	if f.IO != nil && f.IO.ErrOut != nil {
 		w = f.IO.ErrOut
 	}
-	level, format := slog.LevelInfo, "text"
-	if f.cfg != nil {
-		_ = level.UnmarshalText([]byte(f.cfg.Log.Level))
-		format = f.cfg.Log.Format
+	level, format := slog.LevelWarn, "text"
+	if f.Verbose {
+		level = slog.LevelInfo
+		if f.cfg != nil {
+			_ = level.UnmarshalText([]byte(f.cfg.Log.Level))
+			format = f.cfg.Log.Format
+		}
 	}
 	f.logger = NewLogger(w, format, level, f.Version)
 	return f.logger

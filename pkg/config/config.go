@@ -23,7 +23,7 @@ const DefaultFile = "askpro.yaml"
 // Config is askpro's effective configuration. The mapstructure tags are the
 // config keys (dotted paths); DESIGN.md fixes their names.
 type Config struct {
-	Environment string        `mapstructure:"environment"`
+	Environment string         `mapstructure:"environment"`
 	Database    DatabaseConfig `mapstructure:"database"`
 	Redis       RedisConfig    `mapstructure:"redis"`
 	HTTP        HTTPConfig     `mapstructure:"http"`
@@ -54,6 +54,7 @@ type PoolConfig struct {
 	RetryAttempts     int           `mapstructure:"retry_attempts"`
 	RetryDelay        time.Duration `mapstructure:"retry_delay"`
 	HealthInterval    time.Duration `mapstructure:"health_interval"`
+	QueryTimeout      time.Duration `mapstructure:"query_timeout"`
 }
 
 // RedisConfig points at Redis. An empty URL means no Redis: the in-process
@@ -130,6 +131,7 @@ func Default() Config {
 				RetryAttempts:     3,
 				RetryDelay:        100 * time.Millisecond,
 				HealthInterval:    15 * time.Second,
+				QueryTimeout:      30 * time.Second,
 			},
 		},
 		HTTP: HTTPConfig{

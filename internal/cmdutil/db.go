@@ -1,0 +1,117 @@
+package cmdutil
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/askproai/askpro/migrations"
+	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/store"
+)
+
+// PoolConfig turns the config's pool section into a pool.Config.
+func PoolConfig(c config.PoolConfig) pool.Config {
+	return pool.Config{
+		MinConns:          c.MinConnections,
+		MaxConns:          c.MaxConnections,
+		ConnectionTimeout: c.ConnectionTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxLifetime:       c.MaxLifetime,
+		RetryAttempts:     c.RetryAttempts,
+		RetryDelay:        c.RetryDelay,
+		HealthInterval:    c.HealthInterval,
+		QueryTimeout:      c.QueryTimeout,
+	}
+}
+
+// Pool opens the configured database once. Short-lived commands do not need
+// the spec's warm pool, so unless long is true the warm-up is skipped and
+// the pool kept small.
+func (f *Factory) Pool(ctx context.Context, long bool) (*pool.Pool, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pool != nil {
+		return f.pool, nil
+	}
+	pc := PoolConfig(cfg.Database.Pool)
+	if !long {
+		pc.MinConns, pc.HealthInterval = -1, -1
+	}
+	pc.Logger = f.loggerLocked()
+	p, err := pool.Open(ctx, cfg.Database.URL, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", config.MaskURL(cfg.Database.URL), err)
+	}
+	f.pool = p
+	return p, nil
+}
+
+// Migrate brings the configured database to the latest embedded schema and
+// returns the version it is at.
+func (f *Factory) Migrate(ctx context.Context) (uint, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return 0, err
+	}
+	m, err := migrations.New(cfg.Database.URL, migrations.Config{Logger: f.Logger()})
+	if err != nil {
+		return 0, err
+	}
+	defer m.Close()
+	if err := m.Up(ctx); err != nil {
+		return 0, err
+	}
+	v, _, err := m.Version(ctx)
+	return v, err
+}
+
+// Store opens the database and returns a store on it. It refuses a database
+// whose schema is behind the binary's, with the command that fixes it.
+func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
+	p, err := f.Pool(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchema(ctx, p); err != nil {
+		return nil, err
+	}
+	return store.New(store.Config{DB: p.DB(), Writer: p.Writer(), Dialect: string(p.Dialect())})
+}
+
+// CheckSchema returns an error when the database's migration version is not
+// the latest the binary embeds.
+func CheckSchema(ctx context.Context, p *pool.Pool) error {
+	want := migrations.Latest(string(p.Dialect()))
+	var v uint
+	var dirty bool
+	err := p.DB().QueryRowContext(ctx, "SELECT version, dirty FROM schema_migrations LIMIT 1").Scan(&v, &dirty)
+	if err != nil {
+		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema is missing (run `askpro migrate up`): %w", err)}
+	}
+	switch {
+	case dirty:
+		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema is dirty at version %d: fix it, then `askpro migrate force %d`", v, v)}
+	case v < want:
+		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema is at version %d, this askpro needs %d: run `askpro migrate up`", v, want)}
+	case v > want:
+		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema version %d is newer than this askpro knows (%d): upgrade askpro", v, want)}
+	}
+	return nil
+}
+
+// Close releases what the factory opened.
+func (f *Factory) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.pool != nil {
+		err := f.pool.Close()
+		f.pool = nil
+		return err
+	}
+	return nil
+}
