@@ -69,14 +69,15 @@ type InboxConfig struct {
 	Flushers int
 	// MaxBatch bounds the events of one INSERT. Defaults to 128.
 	//
-	// Batches of up to 16 events are written as they are; larger ones are
-	// cut to a multiple of 16 and the rest leads the flusher's next batch.
-	// This keeps the set of distinct statements small (at most 16 +
-	// MaxBatch/16), so each is prepared once per connection and reused
-	// instead of being parsed again for every batch. On MySQL each
-	// connection the statements run on holds them until it is closed; if
-	// the server's max_prepared_stmt_count is reached, batches are written
-	// without a prepared statement.
+	// The INSERT of each batch size is prepared once and reused instead of
+	// being parsed again for every batch. On MySQL, where every pooled
+	// connection a statement runs on keeps it until the connection closes,
+	// batches of up to 16 events are written as they are and larger ones
+	// are cut to a multiple of 16, the rest leading the flusher's next
+	// batch: that bounds the distinct statements to 16 + MaxBatch/16. If
+	// the server's max_prepared_stmt_count is reached all the same, batches
+	// are written without a prepared statement. SQLite has one writer
+	// connection and takes every batch whole.
 	MaxBatch int
 	// MaxBatchBytes bounds the payload bytes of one INSERT (keep it well
 	// under MySQL's max_allowed_packet). Defaults to 4 MiB.
@@ -176,8 +177,9 @@ func (in *Inbox) Insert(ctx context.Context, ev Event) error {
 	return <-r.done
 }
 
-// Close stops accepting events, writes those already queued and waits for
-// the flushers. It is safe to call more than once.
+// Close stops accepting events, writes those already queued, waits for the
+// flushers and closes the prepared statements. It is safe to call more than
+// once. Its only error is a failure to close a prepared statement.
 func (in *Inbox) Close() error {
 	in.mu.Lock()
 	if !in.closed {
@@ -198,8 +200,8 @@ func (in *Inbox) Close() error {
 	return err
 }
 
-// exactBatch is the largest batch written with its own statement; larger
-// batches are cut to a multiple of it (see InboxConfig.MaxBatch).
+// exactBatch is the largest batch written with its own statement on MySQL;
+// larger batches are cut to a multiple of it (see InboxConfig.MaxBatch).
 const exactBatch = 16
 
 // batchLen returns how many of the n pending events the next INSERT takes.
@@ -213,8 +215,8 @@ func batchLen(n int) int {
 // flusher writes batches until the queue is closed and drained. Each round
 // takes every event already queued (never waiting for more: while one
 // batch commits, the next one gathers), up to MaxBatch events or
-// MaxBatchBytes, writes batchLen of them and keeps the rest for the next
-// round, where they come first.
+// MaxBatchBytes, writes them (on MySQL batchLen of them, keeping the rest
+// for the next round, where they come first).
 func (in *Inbox) flusher() {
 	defer in.wg.Done()
 	pending := make([]*request, 0, in.cfg.MaxBatch)
@@ -258,7 +260,9 @@ func (in *Inbox) flusher() {
 			size += len(pending[n].ev.Payload)
 			n++
 		}
-		n = batchLen(n)
+		if in.cfg.Dialect == "mysql" {
+			n = batchLen(n)
+		}
 		in.flush(pending[:n])
 		rest := copy(pending, pending[n:])
 		clear(pending[rest:])
