@@ -105,7 +105,11 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
 	}
-	inbox, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: string(p.Dialect()), Logger: log})
+	flushMetrics, err := queue.NewFlushMetrics(reg)
+	if err != nil {
+		return err
+	}
+	inbox, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: string(p.Dialect()), Logger: log, OnFlush: flushMetrics.OnFlush})
 	if err != nil {
 		return err
 	}
