@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -25,7 +26,7 @@ type WorkingHours struct{ s *Store }
 
 // Set makes [opens, closes) the only opening interval of the branch on
 // weekday, replacing what that day had (in one transaction). Times are
-// "HH:MM"; opens must be before closes. Errors: *ValidationError,
+// "HH:MM" (closes may be "24:00" for midnight); opens must be before closes. Errors: *ValidationError,
 // ErrNotFound (branch), tenant.ErrNoTenant.
 func (r *WorkingHours) Set(ctx context.Context, branchID int64, weekday int, opens, closes string) (Hours, error) {
 	cid, err := companyID(ctx)
@@ -38,8 +39,12 @@ func (r *WorkingHours) Set(ctx context.Context, branchID int64, weekday int, ope
 	if opens, err = checkHHMM("opens", opens); err != nil {
 		return Hours{}, err
 	}
-	if closes, err = checkHHMM("closes", closes); err != nil {
-		return Hours{}, err
+	if strings.TrimSpace(closes) != "24:00" { // closing at midnight is written 24:00
+		if closes, err = checkHHMM("closes", closes); err != nil {
+			return Hours{}, err
+		}
+	} else {
+		closes = "24:00"
 	}
 	if opens >= closes {
 		return Hours{}, invalid("closes", "%s is not after opens %s", closes, opens)

@@ -255,6 +255,9 @@ func TestServicesAndHours(t *testing.T) {
 			_, err := st.WorkingHours.Set(ctx, br.ID, tc.day, tc.open, tc.close)
 			assert.True(t, errors.As(err, &ve), "%+v: %v", tc, err)
 		}
+		late, err := st.WorkingHours.Set(ctx, br.ID, 5, "18:00", "24:00")
+		require.NoError(t, err, "a bar closing at midnight")
+		assert.Equal(t, "24:00", late.Closes)
 		_, err = st.WorkingHours.Set(ctxOther, br.ID, 3, "09:00", "10:00")
 		assert.ErrorIs(t, err, store.ErrNotFound)
 	})
