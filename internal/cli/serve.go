@@ -84,7 +84,13 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		if err != nil {
 			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: &config.KeyError{Key: "redis.url", Err: err}}
 		}
+		// Calls are bounded by the caller's context (the Deduper's 1 s), and a
+		// Redis that is down costs one dial attempt, not go-redis' default
+		// five: a webhook falls back to the database quickly.
 		ropts.ContextTimeoutEnabled = true
+		if ropts.DialerRetries == 0 {
+			ropts.DialerRetries = 1
+		}
 		rdb := redis.NewClient(ropts)
 		defer rdb.Close()
 		if err := rdb.Ping(ctx).Err(); err != nil {

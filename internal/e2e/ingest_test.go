@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	_ "modernc.org/sqlite"
 )
 
 const (
@@ -284,4 +285,35 @@ func TestKilledUnderLoad(t *testing.T) {
 	}
 	assert.Equal(t, sent+1, totalRows(t, db), "every sent event is stored exactly once, nothing more")
 	assert.NoError(t, b.stop(t))
+}
+
+// TestRedisDownFailsOpenToDatabase: with Redis unreachable, deliveries are
+// still stored exactly once and acknowledged (the UNIQUE key decides), and
+// readiness reports Redis.
+func TestRedisDownFailsOpenToDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dead := freeAddr(t) // nothing listens here
+	p := startServe(t, dir, env(
+		"ASKPRO_REDIS_URL=redis://"+dead+"/0",
+		"ASKPRO_CALCOM_WEBHOOK_SECRET="+calcomSecret,
+	))
+	resp, err := http.Get(p.url + "/readyz")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Contains(t, string(body), `"redis"`)
+
+	ev := events(runID(), 2)[1] // a Cal.com event
+	client := &http.Client{Timeout: 30 * time.Second}
+	for i := 0; i < 3; i++ {
+		assert.Equal(t, http.StatusOK, post(t, client, p.url, ev), "delivery %d", i)
+	}
+	require.NoError(t, p.stop(t))
+
+	db, err := sql.Open("sqlite", dir+"/askpro.db")
+	require.NoError(t, err)
+	defer db.Close()
+	assert.Equal(t, 1, rowsFor(t, db, ev.key), "stored exactly once without Redis")
 }
