@@ -96,7 +96,9 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		if err := rdb.Ping(ctx).Err(); err != nil {
 			log.Warn("redis: not reachable at start; dedup falls back to the database until it is", "err", err)
 		}
-		store = dedup.NewRedisStore(rdb, dedup.RedisConfig{})
+		rs := dedup.NewRedisStore(rdb, dedup.RedisConfig{Pipeline: cfg.Redis.Pipeline})
+		defer rs.Close()
+		store = rs
 		ready = append(ready, server.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	} else {
 		store = dedup.NewMemoryStore(dedup.MemoryConfig{})

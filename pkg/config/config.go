@@ -61,6 +61,9 @@ type PoolConfig struct {
 // dedup store and rate limiter serve one process.
 type RedisConfig struct {
 	URL string `mapstructure:"url" secret:"url"`
+	// Pipeline sends the dedup commands of concurrent webhooks to Redis in
+	// one pipeline (fewer round trips and less CPU under load).
+	Pipeline bool `mapstructure:"pipeline"`
 }
 
 // HTTPConfig configures the HTTP server of askpro serve.
@@ -134,6 +137,7 @@ func Default() Config {
 				QueryTimeout:      30 * time.Second,
 			},
 		},
+		Redis: RedisConfig{Pipeline: true},
 		HTTP: HTTPConfig{
 			Addr:            "127.0.0.1:8080",
 			MaxBodyBytes:    1 << 20,

@@ -48,6 +48,14 @@ type RedisConfig struct {
 	// Now stamps completed markers. Nil means time.Now. TTLs are kept by
 	// the Redis server's clock, not by Now.
 	Now func() time.Time
+
+	// Pipeline sends the commands of concurrent calls to Redis together,
+	// one pipeline per batch, instead of one round trip each: under load
+	// it cuts the CPU of both the process and Redis per call; a lone call
+	// still goes alone. The store then runs two goroutines: call
+	// [RedisStore.Close] when done with it. False means one round trip per
+	// call.
+	Pipeline bool
 }
 
 // RedisStore is a [Store] on Redis (standalone, Sentinel or Cluster through
@@ -73,6 +81,7 @@ type RedisStore struct {
 	client redis.UniversalClient
 	prefix string
 	now    func() time.Time
+	pipe   *pipeliner // nil without RedisConfig.Pipeline
 }
 
 var _ Store = (*RedisStore)(nil)
@@ -89,7 +98,22 @@ func NewRedisStore(client redis.UniversalClient, cfg RedisConfig) *RedisStore {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &RedisStore{client: client, prefix: cfg.KeyPrefix, now: cfg.Now}
+	s := &RedisStore{client: client, prefix: cfg.KeyPrefix, now: cfg.Now}
+	if cfg.Pipeline {
+		s.pipe = newPipeliner(client)
+	}
+	return s
+}
+
+// Close stops a pipelining store's goroutines after sending what is queued;
+// later calls fail with [ErrUnavailable]. It does not close the client. It
+// is safe to call more than once, and a no-op without
+// [RedisConfig.Pipeline].
+func (s *RedisStore) Close() error {
+	if s.pipe != nil {
+		s.pipe.close()
+	}
+	return nil
 }
 
 // Claim implements [Store.Claim] with one Lua script (EVALSHA, falling back
@@ -107,7 +131,7 @@ func (s *RedisStore) Claim(ctx context.Context, key string, inflight time.Durati
 		return c, unavailable("claim", key, err)
 	}
 	token := rand.Text()
-	res, err := claimScript.Run(ctx, s.client, []string{s.prefix + key}, inflightPrefix+token, millis(inflight)).Result()
+	res, err := s.evalScript(ctx, claimScript, []string{s.prefix + key}, inflightPrefix+token, millis(inflight))
 	if err != nil {
 		return c, unavailable("claim", key, err)
 	}
@@ -135,7 +159,7 @@ func (s *RedisStore) Complete(ctx context.Context, c Claim, ttl time.Duration) e
 		return unavailable("complete", c.Key, err)
 	}
 	value := donePrefix + strconv.FormatInt(s.now().UnixMilli(), 10)
-	if err := s.client.Set(ctx, s.prefix+c.Key, value, time.Duration(millis(ttl))*time.Millisecond).Err(); err != nil {
+	if err := s.set(ctx, s.prefix+c.Key, value, time.Duration(millis(ttl))*time.Millisecond); err != nil {
 		return unavailable("complete", c.Key, err)
 	}
 	return nil
@@ -153,7 +177,7 @@ func (s *RedisStore) Release(ctx context.Context, c Claim) error {
 	if err := ctx.Err(); err != nil {
 		return unavailable("release", c.Key, err)
 	}
-	if err := releaseScript.Run(ctx, s.client, []string{s.prefix + c.Key}, inflightPrefix+c.Token).Err(); err != nil {
+	if _, err := s.evalScript(ctx, releaseScript, []string{s.prefix + c.Key}, inflightPrefix+c.Token); err != nil {
 		return unavailable("release", c.Key, err)
 	}
 	return nil

@@ -30,6 +30,38 @@ func TestRedisStore_Conformance(t *testing.T) {
 	})
 }
 
+func TestRedisStore_PipelineConformance(t *testing.T) {
+	t.Parallel()
+	deduptest.RunStore(t, func(t *testing.T) dedup.Store {
+		client := newRedis(t)
+		s := dedup.NewRedisStore(client, dedup.RedisConfig{KeyPrefix: redisPrefix(t, client), Pipeline: true})
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	})
+}
+
+func TestRedisStore_PipelineClosed(t *testing.T) {
+	t.Parallel()
+	client := newRedis(t)
+	s := dedup.NewRedisStore(client, dedup.RedisConfig{KeyPrefix: redisPrefix(t, client), Pipeline: true})
+	require.NoError(t, s.Close())
+	require.NoError(t, s.Close(), "Close is idempotent")
+	_, err := s.Claim(context.Background(), "k", time.Second)
+	assert.ErrorIs(t, err, dedup.ErrUnavailable)
+}
+
+func TestRedisStore_PipelineRecoversFromScriptFlush(t *testing.T) {
+	t.Parallel()
+	client := newRedis(t)
+	s := dedup.NewRedisStore(client, dedup.RedisConfig{KeyPrefix: redisPrefix(t, client), Pipeline: true})
+	defer s.Close()
+	require.NoError(t, client.ScriptFlush(context.Background()).Err(), "the server forgets the scripts (restart, SCRIPT FLUSH)")
+	c, err := s.Claim(context.Background(), "flushed", time.Second)
+	require.NoError(t, err, "NOSCRIPT falls back to EVAL")
+	assert.Equal(t, dedup.Claimed, c.State)
+	require.NoError(t, s.Release(context.Background(), c))
+}
+
 func TestRedisStore_Values(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
