@@ -2,12 +2,13 @@ package dedup
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/askproai/askpro/internal/handoff"
 )
 
 // pipeliner sends the commands of concurrent callers to Redis together: a
@@ -18,10 +19,8 @@ import (
 // pipelining.
 type pipeliner struct {
 	client redis.UniversalClient
-	reqs   chan *pipeReq
+	reqs   *handoff.Chan[*pipeReq]
 	wg     sync.WaitGroup
-	mu     sync.RWMutex
-	closed bool
 }
 
 type pipeReq struct {
@@ -38,11 +37,8 @@ const (
 	pipelineTimeout = 5 * time.Second
 )
 
-// errStoreClosed is returned by calls on a closed pipelining RedisStore.
-var errStoreClosed = errors.New("redis store closed")
-
 func newPipeliner(client redis.UniversalClient) *pipeliner {
-	p := &pipeliner{client: client, reqs: make(chan *pipeReq, 4*maxPipeline)}
+	p := &pipeliner{client: client, reqs: handoff.New[*pipeReq](4 * maxPipeline)}
 	for i := 0; i < pipelineWorkers; i++ {
 		p.wg.Add(1)
 		go p.work()
@@ -54,17 +50,8 @@ func newPipeliner(client redis.UniversalClient) *pipeliner {
 // or the context's when ctx ends first (the command may still be sent).
 func (p *pipeliner) do(ctx context.Context, cmd redis.Cmder) error {
 	r := &pipeReq{ctx: ctx, cmd: cmd, done: make(chan struct{})}
-	p.mu.RLock()
-	if p.closed {
-		p.mu.RUnlock()
-		return errStoreClosed
-	}
-	select {
-	case p.reqs <- r:
-		p.mu.RUnlock()
-	case <-ctx.Done():
-		p.mu.RUnlock()
-		return ctx.Err()
+	if err := p.reqs.Send(ctx, r); err != nil {
+		return err
 	}
 	select {
 	case <-r.done:
@@ -77,20 +64,8 @@ func (p *pipeliner) do(ctx context.Context, cmd redis.Cmder) error {
 func (p *pipeliner) work() {
 	defer p.wg.Done()
 	batch := make([]*pipeReq, 0, maxPipeline)
-	for first := range p.reqs {
-		batch = append(batch[:0], first)
-	drain:
-		for len(batch) < maxPipeline {
-			select {
-			case r, ok := <-p.reqs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
+	for first := range p.reqs.C() {
+		batch, _ = p.reqs.Drain(append(batch[:0], first), maxPipeline)
 		p.send(batch)
 	}
 }
@@ -125,12 +100,7 @@ func (p *pipeliner) send(batch []*pipeReq) {
 // close stops accepting commands and waits for the workers to send those
 // already queued.
 func (p *pipeliner) close() {
-	p.mu.Lock()
-	if !p.closed {
-		p.closed = true
-		close(p.reqs)
-	}
-	p.mu.Unlock()
+	p.reqs.Close()
 	p.wg.Wait()
 }
 

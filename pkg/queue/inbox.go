@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/askproai/askpro/internal/handoff"
 )
 
 // Queue names, in the order workers take them.
@@ -97,11 +99,9 @@ type InboxConfig struct {
 // Inbox writes events to webhook_events with group commit. It is safe for
 // concurrent use.
 type Inbox struct {
-	cfg    InboxConfig
-	reqs   chan *request
-	wg     sync.WaitGroup
-	mu     sync.RWMutex
-	closed bool
+	cfg  InboxConfig
+	reqs *handoff.Chan[*request]
+	wg   sync.WaitGroup
 
 	stmtMu sync.Mutex
 	stmts  map[int]*sql.Stmt // prepared INSERTs by row count
@@ -142,7 +142,7 @@ func NewInbox(cfg InboxConfig) (*Inbox, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	in := &Inbox{cfg: cfg, reqs: make(chan *request, cfg.Queue), stmts: map[int]*sql.Stmt{}}
+	in := &Inbox{cfg: cfg, reqs: handoff.New[*request](cfg.Queue), stmts: map[int]*sql.Stmt{}}
 	for i := 0; i < cfg.Flushers; i++ {
 		in.wg.Add(1)
 		go in.flusher()
@@ -158,17 +158,11 @@ func (in *Inbox) Insert(ctx context.Context, ev Event) error {
 		return fmt.Errorf("%w: provider, type, key and payload are required", ErrInvalidEvent)
 	}
 	r := &request{ctx: ctx, ev: &ev, done: make(chan error, 1)}
-	in.mu.RLock()
-	if in.closed {
-		in.mu.RUnlock()
-		return ErrClosed
-	}
-	select {
-	case in.reqs <- r:
-		in.mu.RUnlock()
-	case <-ctx.Done():
-		in.mu.RUnlock()
-		return fmt.Errorf("queue: insert %s: %w", ev.Key, ctx.Err())
+	if err := in.reqs.Send(ctx, r); err != nil {
+		if errors.Is(err, handoff.ErrClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("queue: insert %s: %w", ev.Key, err)
 	}
 	// Once queued, the row may be written even if ctx ends; wait for the
 	// outcome so that the caller never acknowledges a failed write nor
@@ -181,12 +175,7 @@ func (in *Inbox) Insert(ctx context.Context, ev Event) error {
 // flushers and closes the prepared statements. It is safe to call more than
 // once. Its only error is a failure to close a prepared statement.
 func (in *Inbox) Close() error {
-	in.mu.Lock()
-	if !in.closed {
-		in.closed = true
-		close(in.reqs)
-	}
-	in.mu.Unlock()
+	in.reqs.Close()
 	in.wg.Wait()
 	in.stmtMu.Lock()
 	defer in.stmtMu.Unlock()
@@ -226,29 +215,14 @@ func (in *Inbox) flusher() {
 			if !open {
 				return
 			}
-			first, ok := <-in.reqs
+			first, ok := <-in.reqs.C()
 			if !ok {
 				return
 			}
 			pending = append(pending, first)
 		}
-		size := 0
-		for _, r := range pending {
-			size += len(r.ev.Payload)
-		}
-	drain:
-		for open && len(pending) < in.cfg.MaxBatch && size < in.cfg.MaxBatchBytes {
-			select {
-			case r, ok := <-in.reqs:
-				if !ok {
-					open = false
-					break drain
-				}
-				pending = append(pending, r)
-				size += len(r.ev.Payload)
-			default:
-				break drain
-			}
+		if open {
+			pending, open = in.reqs.Drain(pending, in.cfg.MaxBatch)
 		}
 		pending = in.dropEnded(pending)
 		if len(pending) == 0 {
