@@ -12,9 +12,12 @@
 // Concurrent inserts are grouped: while one flush is committing, arriving
 // events queue up, and the next flush writes all of them in one multi-row
 // INSERT, which is one transaction and one fsync instead of one per event.
-// Each caller is still answered only after its own row is committed. A batch
-// that fails as a whole is retried row by row, so one bad event never fails
-// the others.
+// Each caller is still answered only after its own row is committed. Rows
+// are written in key order, so concurrent writers (other processes too) take
+// their locks in one order; a statement that fails with a transient error (a
+// deadlock victim, a lock wait timeout, a lost connection) is run again, which
+// is safe because a redelivered row is a no-op. A batch that still fails is
+// retried row by row, so one bad event never fails the others.
 //
 //	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: "mysql"})
 //	...

@@ -1,12 +1,14 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/askproai/askpro/internal/handoff"
+	"github.com/askproai/askpro/pkg/pool"
 )
 
 // Queue names, in the order workers take them.
@@ -265,10 +268,16 @@ func (in *Inbox) flush(live []*request) {
 	if len(live) == 0 {
 		return
 	}
+	// Every writer takes the rows' key locks in the same order, which keeps
+	// concurrent batches (other flushers, other processes) from deadlocking
+	// on events they share.
+	slices.SortFunc(live, func(a, b *request) int {
+		return cmp.Or(strings.Compare(a.ev.Provider, b.ev.Provider), strings.Compare(a.ev.Key, b.ev.Key))
+	})
 	start := in.cfg.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := in.insert(ctx, live)
+	err := in.insertRetry(ctx, live)
 	if in.cfg.OnFlush != nil {
 		in.cfg.OnFlush(len(live), in.cfg.Now().Sub(start), err)
 	}
@@ -286,7 +295,7 @@ func (in *Inbox) flush(live []*request) {
 	// connection): write the rows one by one so each gets its own answer.
 	in.cfg.Logger.Warn("queue: batch insert failed, retrying row by row", "size", len(live), "err", err)
 	for _, r := range live {
-		if err := in.insert(ctx, []*request{r}); err != nil {
+		if err := in.insertRetry(ctx, []*request{r}); err != nil {
 			r.done <- fmt.Errorf("queue: insert %s: %w", r.ev.Key, err)
 		} else {
 			r.done <- nil
@@ -298,6 +307,14 @@ const insertCols = "(provider, event_type, idempotency_key, company_id, payload,
 	"user_agent, status, queue, priority, attempts, max_attempts, available_at, created_at, updated_at)"
 
 const rowPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, ?, ?, ?)"
+
+// insertRetry runs insert again while it fails with a transient error (a
+// deadlock victim, a lock wait timeout, a lost connection): the statement is
+// idempotent, so a retry never stores a row twice.
+func (in *Inbox) insertRetry(ctx context.Context, batch []*request) error {
+	return pool.WithRetry(ctx, pool.Config{RetryAttempts: 3, RetryDelay: 10 * time.Millisecond, Logger: in.cfg.Logger},
+		func(ctx context.Context) error { return in.insert(ctx, batch) })
+}
 
 // insert writes the batch in one statement; duplicates of stored events are
 // skipped by the UNIQUE key without failing the statement.
