@@ -156,3 +156,30 @@ func TestVectorsMatchSharedFixtures(t *testing.T) {
 		}
 	}
 }
+
+// checkVerify sends body with the header values under name to p.Verify and
+// checks the outcome: success for a nil want, else an error matching want,
+// ErrUnauthorized and not ErrBadPayload.
+func checkVerify(t *testing.T, p webhook.Provider, name string, values []string, body []byte, want error) {
+	t.Helper()
+	h := http.Header{}
+	for _, v := range values {
+		h.Add(name, v)
+	}
+	err := p.Verify(h, body)
+	if want == nil {
+		require.NoError(t, err)
+		return
+	}
+	require.ErrorIs(t, err, want)
+	assert.ErrorIs(t, err, webhook.ErrUnauthorized)
+	assert.NotErrorIs(t, err, webhook.ErrBadPayload)
+}
+
+// orBody returns b, or def when b is nil.
+func orBody(b, def []byte) []byte {
+	if b != nil {
+		return b
+	}
+	return def
+}
