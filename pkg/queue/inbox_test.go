@@ -2,10 +2,8 @@ package queue_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -157,15 +155,14 @@ func TestInboxRefusesInvalidAndClosed(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err = in.Insert(ctx, ev("evt_cancelled"))
-	if err != nil {
-		assert.True(t, errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "canceled"), err)
-	}
+	// Refused at the hand-off, or dropped by the flusher before its batch:
+	// either way the caller hears the cancellation and nothing is written.
+	assert.ErrorIs(t, in.Insert(ctx, ev("evt_cancelled")), context.Canceled)
 	require.NoError(t, in.Close())
 	assert.ErrorIs(t, in.Insert(context.Background(), ev("evt_late")), queue.ErrClosed)
 	require.NoError(t, in.Close(), "Close is idempotent")
 	var n int
-	require.NoError(t, p.DB().QueryRow("SELECT COUNT(*) FROM webhook_events WHERE idempotency_key = 'evt_late'").Scan(&n))
+	require.NoError(t, p.DB().QueryRow("SELECT COUNT(*) FROM webhook_events WHERE idempotency_key IN ('evt_late', 'evt_cancelled')").Scan(&n))
 	assert.Zero(t, n)
 
 	_, err = queue.NewInbox(queue.InboxConfig{Dialect: "sqlite"})
