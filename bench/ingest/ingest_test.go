@@ -11,14 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/dbtest"
 	"github.com/askproai/askpro/internal/testenv"
-	"github.com/askproai/askpro/pkg/dedup"
-	"github.com/askproai/askpro/pkg/pool"
-	"github.com/askproai/askpro/pkg/queue"
-	"github.com/askproai/askpro/pkg/server"
+	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/webhook"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -146,41 +143,34 @@ func TestPercentiles(t *testing.T) {
 type backend struct {
 	name  string
 	db    func(testing.TB) string
-	store func(t *testing.T) dedup.Store
+	redis bool
 }
 
 var backends = []backend{
-	{"sqlite+memory", dbtest.SQLite, func(*testing.T) dedup.Store { return dedup.NewMemoryStore(dedup.MemoryConfig{}) }},
-	{"mysql+redis", dbtest.MySQL, func(t *testing.T) dedup.Store {
-		url, prefix := testenv.RedisPrefix(t)
-		opts, err := redis.ParseURL(url)
-		require.NoError(t, err)
-		rdb := redis.NewClient(opts)
-		t.Cleanup(func() { _ = rdb.Close() })
-		return dedup.NewRedisStore(rdb, dedup.RedisConfig{KeyPrefix: prefix})
-	}},
+	{"sqlite+memory", dbtest.SQLite, false},
+	{"mysql+redis", dbtest.MySQL, true},
 }
 
-// startServer runs the real webhook server (pkg/server, queue.Inbox, dedup)
-// on a loopback listener, as `askpro serve` composes it.
+// startServer runs the whole stack of `askpro serve` (internal/app) on a
+// loopback listener.
 func startServer(t *testing.T, be backend) (baseURL, dbURL string) {
 	t.Helper()
-	dbURL = be.db(t)
-	store := be.store(t)
-	log := slog.New(slog.DiscardHandler)
-	p, err := pool.Open(context.Background(), dbURL, pool.Config{MinConns: -1, HealthInterval: -1, Logger: log})
+	cfg := config.Default()
+	cfg.Database.URL = be.db(t)
+	cfg.Database.Pool.MinConnections, cfg.Database.Pool.HealthInterval = -1, -1
+	var prefix string
+	if be.redis {
+		cfg.Redis.URL, prefix = testenv.RedisPrefix(t)
+	}
+	cfg.Retell.APIKey, cfg.Calcom.WebhookSecret, cfg.Stripe.WebhookSecret = testSecrets.Retell, testSecrets.Calcom, testSecrets.Stripe
+	a, err := app.New(context.Background(), &cfg, app.Options{
+		Logger: slog.New(slog.DiscardHandler), DedupKeyPrefix: prefix, NoProcessCollectors: true,
+	})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = p.Close() })
-	dd, err := dedup.New(dedup.Config{Store: store, Logger: log})
-	require.NoError(t, err)
-	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: string(p.Dialect()), Logger: log})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = in.Close() })
-	srv, err := server.New(server.Config{Providers: providers(t), Dedup: dd, Inbox: in, Logger: log})
-	require.NoError(t, err)
-	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() { _ = a.Close() })
+	ts := httptest.NewServer(a.Server.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, dbURL
+	return ts.URL, cfg.Database.URL
 }
 
 func TestBenchEndToEnd(t *testing.T) {

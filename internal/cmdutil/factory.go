@@ -10,6 +10,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/askproai/askpro/internal/correlation"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
@@ -114,7 +115,8 @@ func (f *Factory) loggerLocked() *slog.Logger {
 }
 
 // NewLogger builds a slog logger writing format ("json" or "text") at level,
-// with hostname and version on every line.
+// with hostname and version on every line, and the correlation id of the
+// context on every line logged with a *Context method.
 func NewLogger(w io.Writer, format string, level slog.Level, version string) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	var h slog.Handler
@@ -124,5 +126,5 @@ func NewLogger(w io.Writer, format string, level slog.Level, version string) *sl
 		h = slog.NewTextHandler(w, opts)
 	}
 	host, _ := os.Hostname()
-	return slog.New(h).With("hostname", host, "version", version)
+	return slog.New(correlation.NewHandler(h, host, version))
 }

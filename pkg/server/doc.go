@@ -1,22 +1,27 @@
-// Package server is askpro's HTTP server: webhook ingestion, health and
-// metrics endpoints, and the middleware every request passes (correlation
-// id, panic recovery, request metrics and logs).
+// Package server is askpro's HTTP server: lifecycle, mux and the middleware
+// every request passes (correlation id, panic recovery, request metrics,
+// bearer token). It knows no domain: the handlers it serves (webhook
+// ingestion from pkg/ingest, later the REST API and the Retell function
+// endpoints) are given to it as [Route]s by the composition root,
+// internal/app.
 //
-// # Webhook ingestion
+// # Routes
 //
-// POST /webhooks/{provider} runs DESIGN.md's steps in order: a body limit
-// (413), the provider's signature on the raw bytes (401), JSON and the
-// idempotency key (400), a two-phase dedup claim, the durable insert into
-// webhook_events, and only then the provider's acknowledgement. Nothing is
-// stored for a rejected request, and a 2xx is sent only for an event whose
-// row is known to be committed, by this request or an earlier one.
+// Besides [Config.Routes], the server answers:
 //
-// A provider that is not configured is not routed (404).
+//   - GET /healthz: 200 while the process runs;
+//   - GET /readyz: the readiness checks of [Config.Ready], 200 when all pass,
+//     else 503. The body says only "ok" or "unavailable" per check; the
+//     error itself, which may name hosts, is logged, not shown;
+//   - GET /metrics: the Prometheus [Config.Gatherer], behind the bearer
+//     token when [Config.MetricsToken] is set.
 //
-// # Health
+// # Middleware
 //
-// GET /healthz answers 200 while the process runs. GET /readyz runs the
-// configured readiness checks (database, Redis) and answers 200 or 503.
-// GET /metrics serves the Prometheus registry. /metrics and /health need
-// the bearer token when [Config.MetricsToken] is set.
+// Every request gets a correlation id: X-Correlation-ID when it is 1 to 64
+// characters of [A-Za-z0-9._:-], else a new UUID. It is echoed in the
+// response and put in the request's context (internal/correlation), so
+// every line logged with that context carries it. A panic in a handler is
+// logged and answered 500. api_request_duration_seconds{method,endpoint,
+// status} observes each request under its route pattern.
 package server

@@ -1,67 +1,25 @@
 package server
 
 import (
-	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/askproai/askpro/internal/correlation"
 )
 
 // CorrelationHeader carries the correlation id in and out.
-const CorrelationHeader = "X-Correlation-ID"
+const CorrelationHeader = correlation.Header
 
-type ctxKey int
-
-const (
-	correlationKey ctxKey = iota
-	loggerKey
-)
-
-// CorrelationID returns the request's correlation id ("" outside a request).
-func CorrelationID(ctx context.Context) string {
-	v, _ := ctx.Value(correlationKey).(string)
-	return v
-}
-
-// Logger returns the request's logger, which carries its correlation id.
-func (s *Server) logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
-	}
-	return s.log
-}
-
-// validCorrelationID accepts what a proxy or provider plausibly sends: up to
-// 128 visible ASCII characters. Anything else is replaced, not echoed.
-func validCorrelationID(v string) bool {
-	if v == "" || len(v) > 128 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < 0x21 || v[i] > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-// correlate takes X-Correlation-ID from the request or makes a UUID, echoes
-// it in the response and puts it, with a logger carrying it, in the context.
+// correlate takes X-Correlation-ID from the request when it is valid, or
+// makes a UUID, echoes it in the response and puts it in the context.
 func (s *Server) correlate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(CorrelationHeader)
-		if !validCorrelationID(id) {
-			id = uuid.NewString()
-		}
+		id := correlation.FromHeader(r.Header.Get(CorrelationHeader))
 		w.Header().Set(CorrelationHeader, id)
-		ctx := context.WithValue(r.Context(), correlationKey, id)
-		ctx = context.WithValue(ctx, loggerKey, s.log.With("correlation_id", id))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, r.WithContext(correlation.WithCorrelationID(r.Context(), id)))
 	})
 }
 
@@ -72,7 +30,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.logger(r.Context()).Error("server: panic in handler", "panic", v, "path", r.URL.Path)
+				s.log.ErrorContext(r.Context(), "server: panic in handler", "panic", v, "path", r.URL.Path)
 				writeJSON(w, http.StatusInternalServerError, errorBody{Error: "internal error"})
 			}
 		}()
@@ -98,6 +56,9 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(b)
 }
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // instrument observes api_request_duration_seconds under the route pattern
 // (never the raw path, which would explode the label set).

@@ -7,72 +7,83 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/askproai/askpro/pkg/dedup"
-	"github.com/askproai/askpro/pkg/queue"
-	"github.com/askproai/askpro/pkg/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Inserter stores an event durably; *queue.Inbox implements it. Insert
-// returns nil once the row is committed, also when the same event's row was
-// committed before.
-type Inserter interface {
-	Insert(ctx context.Context, ev queue.Event) error
+// Check is a named readiness check of /readyz.
+type Check struct {
+	// Name is the key in the /readyz body, e.g. "database".
+	Name string
+	// Run returns nil when the dependency is usable. It is bounded by 2 s.
+	Run func(ctx context.Context) error
 }
 
-// Check is a named readiness check.
-type Check struct {
-	Name string
-	Run  func(ctx context.Context) error
+// Route is one handler the server mounts.
+type Route struct {
+	// Pattern is an http.ServeMux pattern with a method and no host, e.g.
+	// "POST /webhooks/{provider}". Its path is the endpoint label of
+	// api_request_duration_seconds.
+	Pattern string
+	// Handler serves the route.
+	Handler http.Handler
 }
 
 // Config configures a [Server].
 type Config struct {
-	// Providers are served at /webhooks/{Name()}. Others answer 404.
-	Providers []webhook.Provider
-	// Dedup claims idempotency keys. Required when Providers is not empty.
-	Dedup *dedup.Deduper
-	// Inbox stores events. Required when Providers is not empty.
-	Inbox Inserter
-	// MaxBodyBytes limits webhook bodies. Defaults to 1 MiB.
-	MaxBodyBytes int64
+	// Routes are mounted beside /healthz, /readyz and /metrics.
+	Routes []Route
 	// Ready are the readiness checks of /readyz, each bounded by 2 s.
 	Ready []Check
-	// Registry serves /metrics and receives the server's collectors. Nil
-	// means a new registry.
-	Registry *prometheus.Registry
+	// Registerer receives the server's collectors. Nil (with a nil
+	// Gatherer) means a new registry.
+	Registerer prometheus.Registerer
+	// Gatherer is served at /metrics. Nil means Registerer when it is also
+	// a Gatherer (a *prometheus.Registry); otherwise New fails.
+	Gatherer prometheus.Gatherer
 	// MetricsToken, when set, is required as a bearer token on /metrics.
 	MetricsToken string
-	// Logger receives request and security logs. Nil means slog.Default().
+	// Logger receives request and server logs. Nil means slog.Default().
 	Logger *slog.Logger
-	// Version is reported in logs and health output.
+	// Version is reported by /healthz.
 	Version string
 	// ReadTimeout, WriteTimeout bound each request. Default 15 s and 30 s.
 	ReadTimeout, WriteTimeout time.Duration
 }
 
-// Server is the HTTP server. Create it with [New], run it with [Server.Serve].
+// Server is the HTTP server. Create it with [New], run it with
+// [Server.Serve]. It is safe for concurrent use.
 type Server struct {
-	cfg       Config
-	log       *slog.Logger
-	metrics   *metrics
-	handler   http.Handler
-	providers map[string]webhook.Provider
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	handler http.Handler
 }
 
 // New validates cfg, registers the server's metrics and builds the routes.
-func New(cfg Config) (*Server, error) {
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 1 << 20
-	}
+// It returns an error for a route without a method or handler, a pattern
+// the mux refuses, a Registerer without a Gatherer, and a registration
+// failure.
+func New(cfg Config) (s *Server, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if cfg.Registry == nil {
-		cfg.Registry = prometheus.NewRegistry()
+	if cfg.Registerer == nil && cfg.Gatherer == nil {
+		reg := prometheus.NewRegistry()
+		cfg.Registerer, cfg.Gatherer = reg, reg
+	}
+	if cfg.Gatherer == nil {
+		g, ok := cfg.Registerer.(prometheus.Gatherer)
+		if !ok {
+			return nil, errors.New("server: Config.Gatherer is required with a Registerer that is no Gatherer")
+		}
+		cfg.Gatherer = g
+	}
+	if cfg.Registerer == nil {
+		return nil, errors.New("server: Config.Registerer is required with a Gatherer")
 	}
 	if cfg.ReadTimeout <= 0 {
 		cfg.ReadTimeout = 15 * time.Second
@@ -80,35 +91,41 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 30 * time.Second
 	}
-	if len(cfg.Providers) > 0 && (cfg.Dedup == nil || cfg.Inbox == nil) {
-		return nil, errors.New("server: Dedup and Inbox are required to serve webhooks")
-	}
-	m, err := newMetrics(cfg.Registry)
+	m, err := newMetrics(cfg.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: m, providers: map[string]webhook.Provider{}}
-	for _, p := range cfg.Providers {
-		if _, dup := s.providers[p.Name()]; dup {
-			return nil, fmt.Errorf("server: provider %q configured twice", p.Name())
-		}
-		s.providers[p.Name()] = p
+	s = &Server{cfg: cfg, log: cfg.Logger, metrics: m}
+	s.handler, err = s.routes()
+	if err != nil {
+		return nil, err
 	}
-	s.handler = s.routes()
 	return s, nil
 }
 
 // Handler returns the server's root handler (for tests and embedding).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) routes() http.Handler {
+func (s *Server) routes() (h http.Handler, err error) {
 	mux := http.NewServeMux()
-	mux.Handle("POST /webhooks/{provider}", s.instrument("/webhooks/{provider}", http.HandlerFunc(s.handleWebhook)))
+	defer func() {
+		// ServeMux panics on a bad or conflicting pattern.
+		if v := recover(); v != nil {
+			h, err = nil, fmt.Errorf("server: %v", v)
+		}
+	}()
+	for _, rt := range s.cfg.Routes {
+		method, path, ok := strings.Cut(rt.Pattern, " ")
+		if !ok || method == "" || !strings.HasPrefix(path, "/") || rt.Handler == nil {
+			return nil, fmt.Errorf("server: route %q: want \"METHOD /path\" and a handler", rt.Pattern)
+		}
+		mux.Handle(rt.Pattern, s.instrument(path, rt.Handler))
+	}
 	mux.Handle("GET /healthz", s.instrument("/healthz", http.HandlerFunc(s.handleHealthz)))
 	mux.Handle("GET /readyz", s.instrument("/readyz", http.HandlerFunc(s.handleReadyz)))
-	metricsH := promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{Registry: s.cfg.Registry})
+	metricsH := promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{Registry: s.cfg.Registerer})
 	mux.Handle("GET /metrics", s.requireToken(metricsH))
-	return s.correlate(s.recoverPanics(mux))
+	return s.correlate(s.recoverPanics(mux)), nil
 }
 
 // Serve accepts connections on ln until ctx ends, then shuts down
@@ -150,9 +167,12 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 // ReadyResult is the body of /readyz.
 type ReadyResult struct {
 	Status string            `json:"status"` // "ok" or "unavailable"
-	Checks map[string]string `json:"checks"` // name -> "ok" or the error
+	Checks map[string]string `json:"checks"` // name -> "ok" or "unavailable"
 }
 
+// handleReadyz runs the checks. The body shows only ok or unavailable per
+// check: errors name hosts and addresses, which the unauthenticated probe
+// must not reveal; they are logged.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	res := ReadyResult{Status: "ok", Checks: map[string]string{}}
 	code := http.StatusOK
@@ -161,7 +181,8 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		err := c.Run(ctx)
 		cancel()
 		if err != nil {
-			res.Checks[c.Name] = err.Error()
+			s.log.WarnContext(r.Context(), "server: readiness check failed", "check", c.Name, "err", err)
+			res.Checks[c.Name] = "unavailable"
 			res.Status, code = "unavailable", http.StatusServiceUnavailable
 			continue
 		}

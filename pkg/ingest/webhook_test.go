@@ -1,4 +1,4 @@
-package server_test
+package ingest_test
 
 import (
 	"bytes"
@@ -37,7 +37,7 @@ func TestWebhookAcknowledgements(t *testing.T) {
 			priority                          int
 		}
 		got := map[string]row{}
-		rs, err := b.pool.DB().Query("SELECT provider, event_type, idempotency_key, status, queue, priority FROM webhook_events")
+		rs, err := b.app.Pool.DB().Query("SELECT provider, event_type, idempotency_key, status, queue, priority FROM webhook_events")
 		require.NoError(t, err)
 		defer rs.Close()
 		for rs.Next() {
@@ -63,7 +63,7 @@ func TestWebhookStoresRequestContextWithoutSecrets(t *testing.T) {
 		assert.Equal(t, "corr-123", h.Get("X-Correlation-ID"), "correlation id is echoed")
 
 		var corr, ip, ua, headers, payload string
-		require.NoError(t, b.pool.DB().QueryRow("SELECT correlation_id, ip_address, user_agent, headers, payload FROM webhook_events").
+		require.NoError(t, b.app.Pool.DB().QueryRow("SELECT correlation_id, ip_address, user_agent, headers, payload FROM webhook_events").
 			Scan(&corr, &ip, &ua, &headers, &payload))
 		assert.Equal(t, "corr-123", corr)
 		assert.Equal(t, "127.0.0.1", ip)
@@ -202,10 +202,10 @@ func TestWebhookFailureBetweenClaimAndInsertReleases(t *testing.T) {
 		assert.Equal(t, 0, rows(t, b))
 
 		// The key was released: a fresh claim gets it.
-		c, err := b.store.Claim(context.Background(), "stripe:evt_fail_once", time.Second)
+		c, err := b.app.DedupStore.Claim(context.Background(), "stripe:evt_fail_once", time.Second)
 		require.NoError(t, err)
 		assert.Equal(t, dedup.Claimed, c.State, "the failed request released its claim")
-		require.NoError(t, b.store.Release(context.Background(), c))
+		require.NoError(t, b.app.DedupStore.Release(context.Background(), c))
 
 		// The provider's retry is stored and acknowledged.
 		code, body2, _ := do(t, webhooktest.StripeRequest(t, b.srv.URL+"/webhooks/stripe", stripeSecret, body))
@@ -219,7 +219,7 @@ func TestWebhookInFlightClaimIsNotADuplicate(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, b testBundle) {
 		// A process died holding the claim: the key is in flight, no row.
-		_, err := b.store.Claim(context.Background(), "retell:call_ended:call_orphan", time.Minute)
+		_, err := b.app.DedupStore.Claim(context.Background(), "retell:call_ended:call_orphan", time.Minute)
 		require.NoError(t, err)
 		code, _, _ := do(t, webhooktest.RetellRequest(t, b.srv.URL+"/webhooks/retell", retellKey, webhooktest.RetellBody("call_ended", "call_orphan")))
 		assert.Equal(t, http.StatusNoContent, code)

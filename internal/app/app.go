@@ -1,0 +1,288 @@
+// Package app is askpro's one composition root: it builds the database
+// pool, the Redis client, the Prometheus registry, dedup, the inbox, the
+// webhook ingestion handler and the HTTP server from a [config.Config], for
+// `askpro serve`, the coming worker, the tests that need the whole stack
+// and bench/ingest. It is the only package that knows every concrete type;
+// the packages it wires take small interfaces.
+//
+//	a, err := app.New(ctx, cfg, app.Options{Logger: log, Version: version, Migrate: true})
+//	if err != nil {
+//		return err
+//	}
+//	defer a.Close()
+//	return a.Serve(ctx, ln)
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/askproai/askpro/migrations"
+	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/dedup"
+	"github.com/askproai/askpro/pkg/ingest"
+	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/server"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options are what [New] needs beyond the configuration.
+type Options struct {
+	// Logger is the process logger. Nil means slog.Default().
+	Logger *slog.Logger
+	// Version is reported by /healthz.
+	Version string
+	// InsecureSkipVerify serves the webhook providers that have no secret
+	// configured, without verifying signatures. Providers whose secret is
+	// set are always verified.
+	InsecureSkipVerify bool
+	// Migrate applies the embedded migrations after opening the database.
+	Migrate bool
+	// DedupKeyPrefix overrides the Redis key prefix of dedup markers
+	// (tests sharing one Redis). Empty means dedup's default.
+	DedupKeyPrefix string
+	// NoProcessCollectors leaves the Go and process collectors out of the
+	// registry (tests that build several apps in one process).
+	NoProcessCollectors bool
+}
+
+// App is the composed process. Its fields are for the commands and tests
+// that need one part; Close releases them all.
+type App struct {
+	// Config is the configuration the App was built from.
+	Config *config.Config
+	// Logger is the process logger.
+	Logger *slog.Logger
+	// Pool is the database.
+	Pool *pool.Pool
+	// Redis is the Redis client, nil without redis.url.
+	Redis redis.UniversalClient
+	// Registry holds every collector and is served at /metrics.
+	Registry *prometheus.Registry
+	// DedupStore keeps the dedup markers: Redis, or in-process.
+	DedupStore dedup.Store
+	// Dedup is the two-phase deduplication of ingestion.
+	Dedup *dedup.Deduper
+	// Guard runs the ingestion protocol once per key.
+	Guard *ingest.Guard
+	// Inbox writes webhook_events with group commit.
+	Inbox *queue.Inbox
+	// Webhooks serves POST /webhooks/{provider}.
+	Webhooks *ingest.Webhooks
+	// Server is the HTTP server with every route mounted.
+	Server *server.Server
+	// Verified and Unverified name the webhook providers served with and
+	// without signature verification.
+	Verified, Unverified []string
+
+	closed bool
+}
+
+// New builds the App. Configuration errors (a bad redis.url or
+// database.url, a webhook secret an adapter refuses) are [*config.KeyError]s,
+// found before anything is opened or changed. Then it opens the database
+// (with Options.Migrate, migrates it), connects to Redis when configured (a
+// Redis that is down is logged, not fatal: dedup falls back to the
+// database), and builds the rest. On error, what was opened is closed.
+func New(ctx context.Context, cfg *config.Config, opts Options) (a *App, err error) {
+	if cfg == nil {
+		return nil, errors.New("app: nil config")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+
+	// 1. Everything that can be refused without I/O.
+	if _, _, err := pool.ParseURL(cfg.Database.URL); err != nil {
+		return nil, &config.KeyError{Key: "database.url", Err: err}
+	}
+	var ropts *redis.Options
+	if cfg.Redis.URL != "" {
+		if ropts, err = redis.ParseURL(cfg.Redis.URL); err != nil {
+			return nil, &config.KeyError{Key: "redis.url", Err: err}
+		}
+	}
+	eps, err := webhookEndpoints(cfg, opts.InsecureSkipVerify)
+	if err != nil {
+		return nil, err
+	}
+
+	a = &App{Config: cfg, Logger: log, Verified: eps.verifiedNames(), Unverified: eps.unverified}
+	defer func() {
+		if err != nil {
+			_ = a.Close()
+			a = nil
+		}
+	}()
+
+	// 2. The database.
+	pc := poolConfig(cfg.Database.Pool)
+	pc.Logger = log
+	a.Pool, err = pool.Open(ctx, cfg.Database.URL, pc)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", config.MaskURL(cfg.Database.URL), err)
+	}
+	if opts.Migrate {
+		if err := migrate(ctx, cfg.Database.URL, log); err != nil {
+			return nil, fmt.Errorf("migrate database: %w", err)
+		}
+	}
+
+	a.Registry = prometheus.NewRegistry()
+	if !opts.NoProcessCollectors {
+		a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if err := a.Registry.Register(a.Pool); err != nil {
+		return nil, fmt.Errorf("app: register pool metrics: %w", err)
+	}
+	ready := []server.Check{{Name: "database", Run: a.Pool.Ping}}
+
+	// 3. Redis and dedup.
+	if ropts != nil {
+		setRedisLogger(log)
+		// Calls are bounded by the caller's context (the Deduper's 1 s), and a
+		// Redis that is down costs one dial attempt, not go-redis' default
+		// five: a webhook falls back to the database quickly.
+		ropts.ContextTimeoutEnabled = true
+		if ropts.DialerRetries == 0 {
+			ropts.DialerRetries = 1
+		}
+		rdb := redis.NewClient(ropts)
+		a.Redis = rdb
+		if err := rdb.Ping(ctx).Err(); err != nil {
+			log.WarnContext(ctx, "redis: not reachable at start; dedup falls back to the database until it is", "err", err)
+		}
+		rs := dedup.NewRedisStore(rdb, dedup.RedisConfig{Pipeline: cfg.Redis.Pipeline, KeyPrefix: opts.DedupKeyPrefix})
+		a.DedupStore = rs
+		ready = append(ready, server.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	} else {
+		a.DedupStore = dedup.NewMemoryStore(dedup.MemoryConfig{})
+		log.InfoContext(ctx, "dedup: no redis.url, using the in-process store (one process; the database UNIQUE key guards across processes)")
+	}
+	if a.Dedup, err = dedup.New(dedup.Config{Store: a.DedupStore, Logger: log, Registerer: a.Registry}); err != nil {
+		return nil, err
+	}
+	if a.Guard, err = ingest.NewGuard(ingest.GuardConfig{Dedup: a.Dedup, Logger: log}); err != nil {
+		return nil, err
+	}
+
+	// 4. The inbox and the webhook handler.
+	flushMetrics, err := queue.NewFlushMetrics(a.Registry)
+	if err != nil {
+		return nil, err
+	}
+	a.Inbox, err = queue.NewInbox(queue.InboxConfig{DB: a.Pool.Writer(), Dialect: string(a.Pool.Dialect()), Logger: log, OnFlush: flushMetrics.OnFlush})
+	if err != nil {
+		return nil, err
+	}
+	a.Webhooks, err = ingest.NewWebhooks(ingest.WebhookConfig{
+		Verifiers:    eps.verified,
+		Unverified:   eps.unverified,
+		Guard:        a.Guard,
+		Inbox:        a.Inbox,
+		MaxBodyBytes: cfg.HTTP.MaxBodyBytes,
+		Registerer:   a.Registry,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(eps.unverified) > 0 {
+		log.WarnContext(ctx, "SECURITY: --insecure-skip-verify is set: webhook signatures of these providers are NOT verified. Never use this in production.",
+			"unverified", eps.unverified, "verified", a.Verified)
+	} else if opts.InsecureSkipVerify {
+		log.WarnContext(ctx, "--insecure-skip-verify is set but every provider has a secret: all signatures are verified")
+	}
+
+	// 5. The server.
+	a.Server, err = server.New(server.Config{
+		Routes:       []server.Route{{Pattern: ingest.WebhookPattern, Handler: a.Webhooks}},
+		Ready:        ready,
+		Registerer:   a.Registry,
+		Gatherer:     a.Registry,
+		MetricsToken: cfg.Metrics.Token,
+		Logger:       log,
+		Version:      opts.Version,
+		ReadTimeout:  cfg.HTTP.ReadTimeout,
+		WriteTimeout: cfg.HTTP.WriteTimeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Serve serves HTTP on ln until ctx ends, then shuts down gracefully
+// within http.shutdown_timeout and writes the events already queued. A nil
+// return means a clean shutdown. Close must still be called.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	err := a.Server.Serve(ctx, ln, a.Config.HTTP.ShutdownTimeout)
+	if cerr := a.Inbox.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Close releases everything New opened, in order: the inbox (writing what
+// is queued), the dedup store, the Redis client, the database. It returns
+// the first error and is safe to call more than once.
+func (a *App) Close() error {
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if a.Inbox != nil {
+		keep(a.Inbox.Close())
+	}
+	if rs, ok := a.DedupStore.(*dedup.RedisStore); ok {
+		keep(rs.Close())
+	}
+	if a.Redis != nil {
+		keep(a.Redis.Close())
+	}
+	if a.Pool != nil {
+		keep(a.Pool.Close())
+	}
+	return first
+}
+
+// poolConfig turns the config's pool section into a pool.Config.
+func poolConfig(c config.PoolConfig) pool.Config {
+	return pool.Config{
+		MinConns:          c.MinConnections,
+		MaxConns:          c.MaxConnections,
+		ConnectionTimeout: c.ConnectionTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxLifetime:       c.MaxLifetime,
+		RetryAttempts:     c.RetryAttempts,
+		RetryDelay:        c.RetryDelay,
+		HealthInterval:    c.HealthInterval,
+		QueryTimeout:      c.QueryTimeout,
+	}
+}
+
+// migrate brings the database at url to the latest embedded schema.
+func migrate(ctx context.Context, url string, log *slog.Logger) error {
+	m, err := migrations.New(url, migrations.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	return m.Up(ctx)
+}
