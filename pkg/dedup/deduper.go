@@ -30,8 +30,11 @@ type Config struct {
 	// For Redis it takes effect only with redis.Options.ContextTimeoutEnabled.
 	Timeout time.Duration
 
-	// Logger receives a warning for each store failure and a debug line
-	// for each claim. Nil means slog.Default().
+	// Logger receives an info line for each duplicate and a debug line for
+	// each other claim, logged with the caller's context (so with its
+	// correlation id). Store failures are not logged here: they are
+	// returned and counted, and the caller, which decides what happens
+	// next, logs each once. Nil means slog.Default().
 	Logger *slog.Logger
 
 	// Now is used to log the age of duplicates. Nil means time.Now.
@@ -160,8 +163,6 @@ func (d *Deduper) Claim(ctx context.Context, key string) (Claim, error) {
 	if err != nil {
 		d.claims.WithLabelValues("error").Inc()
 		d.errors.WithLabelValues("claim").Inc()
-		d.log.WarnContext(ctx, "dedup claim failed, falling back to the database unique key",
-			"key", key, "err", err)
 		return Claim{Key: key, State: InFlight}, err
 	}
 	d.claims.WithLabelValues(c.State.String()).Inc()
@@ -179,15 +180,14 @@ func (d *Deduper) Claim(ctx context.Context, key string) (Claim, error) {
 // row is committed (by this request, or found as a duplicate key). c may be
 // in any State: the row is committed, so completing is always right.
 //
-// An error ([ErrUnavailable], [ErrInvalidTTL], [ErrEmptyKey]) is logged and
-// counted; the caller may still acknowledge, since the row is committed and
+// An error ([ErrUnavailable], [ErrInvalidTTL], [ErrEmptyKey]) is counted
+// and returned for the caller to log; the caller may still acknowledge, since the row is committed and
 // the UNIQUE key catches the redelivery.
 func (d *Deduper) Complete(ctx context.Context, c Claim, ttl time.Duration) error {
 	ctx, cancel := d.bound(ctx)
 	defer cancel()
 	if err := d.store.Complete(ctx, c, ttl*d.factor); err != nil {
 		d.errors.WithLabelValues("complete").Inc()
-		d.log.WarnContext(ctx, "dedup complete failed", "key", c.Key, "err", err)
 		return err
 	}
 	d.completes.Inc()
@@ -199,8 +199,8 @@ func (d *Deduper) Complete(ctx context.Context, c Claim, ttl time.Duration) erro
 // It deletes the key only while c.Token still holds it, and does nothing
 // for a Claim in any other State.
 //
-// An error ([ErrUnavailable], [ErrEmptyKey]) is logged and counted; the
-// claim then simply expires after the in-flight TTL.
+// An error ([ErrUnavailable], [ErrEmptyKey]) is counted and returned for
+// the caller to log; the claim then simply expires after the in-flight TTL.
 func (d *Deduper) Release(ctx context.Context, c Claim) error {
 	if !releasable(c) {
 		return nil
@@ -209,7 +209,6 @@ func (d *Deduper) Release(ctx context.Context, c Claim) error {
 	defer cancel()
 	if err := d.store.Release(ctx, c); err != nil {
 		d.errors.WithLabelValues("release").Inc()
-		d.log.WarnContext(ctx, "dedup release failed", "key", c.Key, "err", err)
 		return err
 	}
 	d.releases.Inc()

@@ -30,8 +30,9 @@
 // A Claim error means the state is unknown (Redis down or slow). Deduper
 // then returns a Claim with State InFlight alongside the error, so the
 // caller proceeds as for InFlight: it fails open to the database, never to
-// a 2xx. Complete and Release errors are logged and counted; they lose no
-// event (the row is committed, or the claim expires after the in-flight
+// a 2xx. Every failure is counted and returned, not logged: the caller
+// that handles it logs it once (pkg/ingest does). Complete and Release
+// errors lose no event (the row is committed, or the claim expires after the in-flight
 // TTL).
 //
 // # Stores
