@@ -91,7 +91,7 @@ type App struct {
 // (with Options.Migrate, migrates it), connects to Redis when configured (a
 // Redis that is down is logged, not fatal: dedup falls back to the
 // database), and builds the rest. On error, what was opened is closed.
-func New(ctx context.Context, cfg *config.Config, opts Options) (a *App, err error) {
+func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err error) {
 	if cfg == nil {
 		return nil, errors.New("app: nil config")
 	}
@@ -115,11 +115,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (a *App, err err
 		return nil, err
 	}
 
-	a = &App{Config: cfg, Logger: log, Verified: eps.verifiedNames(), Unverified: eps.unverified}
+	a := &App{Config: cfg, Logger: log, Verified: eps.verifiedNames(), Unverified: eps.unverified}
 	defer func() {
 		if err != nil {
 			_ = a.Close()
-			a = nil
 		}
 	}()
 

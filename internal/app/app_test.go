@@ -14,6 +14,7 @@ import (
 	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/dbtest"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -119,4 +120,21 @@ func TestCloseIsIdempotent(t *testing.T) {
 	require.NoError(t, a.Close())
 	require.NoError(t, a.Close())
 	assert.Error(t, a.Pool.Ping(context.Background()), "the pool is closed")
+}
+
+// A SQLite database in a missing directory is reported as such, by serve
+// too, and nothing is created.
+func TestNewReportsMissingSQLiteDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Database.URL = "sqlite://" + filepath.ToSlash(filepath.Join(dir, "missing", "askpro.db"))
+	a, err := app.New(context.Background(), &cfg, app.Options{Logger: slog.New(slog.DiscardHandler), Migrate: true})
+	require.ErrorIs(t, err, pool.ErrNoDirectory)
+	assert.Nil(t, a)
+	assert.Contains(t, err.Error(), "does not exist")
+	assert.NotContains(t, err.Error(), "migrate up")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }

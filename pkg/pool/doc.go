@@ -25,7 +25,9 @@
 // TRADITIONAL,NO_AUTO_VALUE_ON_ZERO, time_zone +00:00, parseTime and loc=UTC,
 // and server-side prepared statements. SQLite connections (modernc.org/sqlite,
 // pure Go) get WAL, busy_timeout 5000 ms, foreign_keys ON and synchronous
-// NORMAL; the parent directory of the file is created if missing.
+// NORMAL; the file is created if missing, but a directory that does not
+// exist is refused with [ErrNoDirectory] (a mistyped path is reported, not
+// created).
 //
 // When the server refuses or cannot be reached, Open retries RetryAttempts
 // times, waiting RetryDelay, then twice as long each time (100, 200, 400 ms),

@@ -19,6 +19,12 @@ var (
 	// missing database name or path, an in-memory SQLite database.
 	ErrInvalidURL = errors.New("pool: invalid database URL")
 
+	// ErrNoDirectory is returned by [Open] for a SQLite URL whose file lies
+	// in a directory that does not exist (or is not a directory). The
+	// message names the directory. Open creates the database file, never
+	// its directory, so that a mistyped path is reported, not created.
+	ErrNoDirectory = errors.New("pool: database directory does not exist")
+
 	// ErrInvalidConfig is returned by [Open] for a [Config] that cannot work,
 	// such as MinConns greater than MaxConns.
 	ErrInvalidConfig = errors.New("pool: invalid config")

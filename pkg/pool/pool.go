@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -62,9 +64,10 @@ type healthState struct {
 //  3. It starts the health loop (every HealthInterval), which [Pool.Close]
 //     stops.
 //
-// On SQLite the parent directory of the database file is created if
-// missing, and a separate writer [sql.DB] with one connection is opened
-// first (see [Pool.Writer]). ctx bounds Open only, not the pool's life.
+// On SQLite the database file is created if missing, but not its
+// directory: a directory that does not exist (usually a typo in the URL) is
+// refused with [ErrNoDirectory] rather than created. A separate writer
+// [sql.DB] with one connection is opened first (see [Pool.Writer]). ctx bounds Open only, not the pool's life.
 func Open(ctx context.Context, rawURL string, cfg Config) (*Pool, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
@@ -124,10 +127,8 @@ func (p *Pool) open(ctx context.Context, t *target) error {
 		return p.connect(ctx, p.db, "")
 
 	case SQLite:
-		if dir := filepath.Dir(t.path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return fmt.Errorf("pool: create directory for %s: %w", t.masked, err)
-			}
+		if err := checkDir(t.path, t.masked); err != nil {
+			return err
 		}
 		w, err := sql.Open("sqlite", t.writerDSN)
 		if err != nil {
@@ -152,6 +153,25 @@ func (p *Pool) open(ctx context.Context, t *target) error {
 		return p.connect(ctx, r, "")
 	}
 	return fmt.Errorf("%w %q", ErrUnsupportedScheme, t.dialect)
+}
+
+// checkDir returns an error wrapping [ErrNoDirectory] when the directory
+// of the SQLite file at path does not exist or is not a directory.
+func checkDir(path, masked string) error {
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err == nil && fi.IsDir():
+		return nil
+	case err == nil:
+		return fmt.Errorf("%w: %s: %q is not a directory", ErrNoDirectory, masked, dir)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%w: %s: directory %q does not exist (create it, or correct the path)", ErrNoDirectory, masked, dir)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%w: %s: a parent of %q is not a directory", ErrNoDirectory, masked, dir)
+	default:
+		return fmt.Errorf("pool: check the directory of %s: %w", masked, err)
+	}
 }
 
 // configure applies the pool limits to db.

@@ -3,7 +3,9 @@ package pool_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,6 +23,7 @@ import (
 func openSQLite(t *testing.T, cfg pool.Config) (*pool.Pool, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "nested", "dir", "askpro.db")
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o750))
 	if cfg.Logger == nil {
 		cfg.Logger = nopLogger()
 	}
@@ -46,7 +49,7 @@ func TestOpen_SQLiteWarmUp(t *testing.T) {
 			t.Parallel()
 			p, path := openSQLite(t, tt.cfg)
 			_, err := os.Stat(path)
-			require.NoError(t, err, "the database file and its parent directories exist")
+			require.NoError(t, err, "the database file exists")
 			st := p.Stats()
 			assert.GreaterOrEqual(t, st.Open, tt.wantMin)
 			assert.Equal(t, tt.wantMax, st.MaxOpen)
@@ -232,7 +235,20 @@ func TestOpen_SQLiteUnwritableDirectory(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(file, nil, 0o600))
 	p, err := pool.Open(ctxT(t), "sqlite://"+filepath.Join(file, "sub", "askpro.db"), pool.Config{Logger: nopLogger()})
-	require.Error(t, err)
+	require.ErrorIs(t, err, pool.ErrNoDirectory)
 	assert.Nil(t, p)
-	assert.Contains(t, err.Error(), "create directory")
+	assert.Contains(t, err.Error(), "not a directory")
+}
+
+// Issue 7 defect 10: a SQLite path in a missing directory is reported as
+// such (not as an unmigrated database), and nothing is created.
+func TestOpen_SQLiteMissingDirectory(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	p, err := pool.Open(ctxT(t), "sqlite://"+filepath.Join(missing, "askpro.db"), pool.Config{Logger: nopLogger()})
+	require.ErrorIs(t, err, pool.ErrNoDirectory)
+	assert.Nil(t, p)
+	assert.Contains(t, err.Error(), `directory "`+missing+`" does not exist`)
+	_, statErr := os.Stat(missing)
+	assert.True(t, errors.Is(statErr, fs.ErrNotExist), "the directory is not created")
 }
