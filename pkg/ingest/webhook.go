@@ -129,13 +129,6 @@ func (h *Webhooks) add(name string, v Verifier) error {
 	return nil
 }
 
-// Served reports whether provider is served and whether its signatures are
-// verified.
-func (h *Webhooks) Served(provider string) (served, verified bool) {
-	v, ok := h.providers[provider]
-	return ok, ok && v != nil
-}
-
 // ServeHTTP runs the ingestion steps for one delivery.
 func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
