@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/askproai/askpro/pkg/phone"
 )
@@ -24,12 +25,15 @@ func invalid(field, format string, args ...any) error {
 	return &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
+// checkName trims v and refuses it when empty or longer than max
+// characters. The columns are VARCHAR(max) in utf8mb4, which counts
+// characters, not bytes: "Friseursalon Müller" is 19, not 20.
 func checkName(field, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", invalid(field, "must not be empty")
 	}
-	if len(v) > max {
+	if utf8.RuneCountInString(v) > max {
 		return "", invalid(field, "longer than %d characters", max)
 	}
 	return v, nil
