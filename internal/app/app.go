@@ -127,7 +127,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	pc.Logger = log
 	a.Pool, err = pool.Open(ctx, cfg.Database.URL, pc)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.MaskURL(cfg.Database.URL), err)
+		return nil, fmt.Errorf("open database %s: %w", pool.MaskURL(cfg.Database.URL), err)
 	}
 	if opts.Migrate {
 		if err := migrate(ctx, cfg.Database.URL, log); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/tableprinter"
 	"github.com/askproai/askpro/migrations"
-	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/spf13/cobra"
 )
 
@@ -108,7 +108,7 @@ func migrateRun(cmd *cobra.Command, opts *MigrateOptions) error {
 		return err
 	}
 	dialect, _, _ := strings.Cut(cfg.Database.URL, "://")
-	res := MigrateResult{Database: config.MaskURL(cfg.Database.URL), Version: v, Dirty: dirty, Latest: migrations.Latest(dialect)}
+	res := MigrateResult{Database: pool.MaskURL(cfg.Database.URL), Version: v, Dirty: dirty, Latest: migrations.Latest(dialect)}
 	if opts.Output == cmdutil.OutputJSON {
 		return cmdutil.WriteJSON(opts.f.IO.Out, res)
 	}

@@ -45,7 +45,7 @@ func (f *Factory) Pool(ctx context.Context, long bool) (*pool.Pool, error) {
 	pc.Logger = f.loggerLocked()
 	p, err := pool.Open(ctx, cfg.Database.URL, pc)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", config.MaskURL(cfg.Database.URL), err)
+		return nil, fmt.Errorf("open database %s: %w", pool.MaskURL(cfg.Database.URL), err)
 	}
 	f.pool = p
 	return p, nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -22,12 +23,17 @@ const DefaultFile = "askpro.yaml"
 
 // Config is askpro's effective configuration. The mapstructure tags are the
 // config keys (dotted paths); DESIGN.md fixes their names.
+//
+// Keys marked "Reserved" below are part of DESIGN.md's contract but not read
+// by any command yet; they are accepted, shown by `askpro config show`, and
+// will be read by the feature named in their comment.
 type Config struct {
+	// Environment names the deployment ("production"). Reserved: reported by
+	// the coming /health endpoint and `askpro health`.
 	Environment string         `mapstructure:"environment"`
 	Database    DatabaseConfig `mapstructure:"database"`
 	Redis       RedisConfig    `mapstructure:"redis"`
 	HTTP        HTTPConfig     `mapstructure:"http"`
-	Worker      WorkerConfig   `mapstructure:"worker"`
 	Retell      RetellConfig   `mapstructure:"retell"`
 	Calcom      CalcomConfig   `mapstructure:"calcom"`
 	Stripe      StripeConfig   `mapstructure:"stripe"`
@@ -44,7 +50,8 @@ type DatabaseConfig struct {
 	Pool PoolConfig `mapstructure:"pool"`
 }
 
-// PoolConfig is the spec's connection pool policy.
+// PoolConfig is the spec's connection pool policy. Its defaults are
+// pkg/pool's (pool.DefaultMinConns, ...), so the two cannot drift apart.
 type PoolConfig struct {
 	MinConnections    int           `mapstructure:"min_connections"`
 	MaxConnections    int           `mapstructure:"max_connections"`
@@ -68,7 +75,10 @@ type RedisConfig struct {
 
 // HTTPConfig configures the HTTP server of askpro serve.
 type HTTPConfig struct {
-	Addr            string        `mapstructure:"addr"`
+	// Addr is the listen address host:port (port 0-65535; an empty host
+	// listens on every interface).
+	Addr string `mapstructure:"addr"`
+	// PublicURL is the URL providers call. Reserved: read by provisioning.
 	PublicURL       string        `mapstructure:"public_url"`
 	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
@@ -76,25 +86,23 @@ type HTTPConfig struct {
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 }
 
-// WorkerConfig configures the queue workers.
-type WorkerConfig struct {
-	Count        int           `mapstructure:"count"`
-	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
-}
-
 // RetellConfig holds the Retell API key (which also signs Retell webhooks)
 // and the API host.
 type RetellConfig struct {
-	APIKey  string `mapstructure:"api_key" secret:"true"`
+	APIKey string `mapstructure:"api_key" secret:"true"`
+	// BaseURL is the API host. Reserved: read by the coming Retell client.
 	BaseURL string `mapstructure:"base_url"`
 }
 
 // CalcomConfig holds the platform Cal.com API key, the webhook secret and
 // the API host.
 type CalcomConfig struct {
+	// APIKey is the platform Cal.com key. Reserved: read by the coming
+	// Cal.com client.
 	APIKey        string `mapstructure:"api_key" secret:"true"`
 	WebhookSecret string `mapstructure:"webhook_secret" secret:"true"`
-	BaseURL       string `mapstructure:"base_url"`
+	// BaseURL is the API host. Reserved: read by the coming Cal.com client.
+	BaseURL string `mapstructure:"base_url"`
 }
 
 // StripeConfig holds the Stripe webhook endpoint secret (whsec_...).
@@ -108,6 +116,7 @@ type MetricsConfig struct {
 }
 
 // SecurityConfig holds the key that seals secrets at rest (AES-GCM).
+// Reserved: read once per-company Cal.com keys are stored.
 type SecurityConfig struct {
 	EncryptionKey string `mapstructure:"encryption_key" secret:"true"`
 }
@@ -126,15 +135,15 @@ func Default() Config {
 		Database: DatabaseConfig{
 			URL: "sqlite://askpro.db",
 			Pool: PoolConfig{
-				MinConnections:    10,
-				MaxConnections:    50,
-				ConnectionTimeout: 10 * time.Second,
-				IdleTimeout:       300 * time.Second,
-				MaxLifetime:       30 * time.Minute,
-				RetryAttempts:     3,
-				RetryDelay:        100 * time.Millisecond,
-				HealthInterval:    15 * time.Second,
-				QueryTimeout:      30 * time.Second,
+				MinConnections:    pool.DefaultMinConns,
+				MaxConnections:    pool.DefaultMaxConns,
+				ConnectionTimeout: pool.DefaultConnectionTimeout,
+				IdleTimeout:       pool.DefaultIdleTimeout,
+				MaxLifetime:       pool.DefaultMaxLifetime,
+				RetryAttempts:     pool.DefaultRetryAttempts,
+				RetryDelay:        pool.DefaultRetryDelay,
+				HealthInterval:    pool.DefaultHealthInterval,
+				QueryTimeout:      pool.DefaultQueryTimeout,
 			},
 		},
 		Redis: RedisConfig{Pipeline: true},
@@ -145,7 +154,6 @@ func Default() Config {
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 30 * time.Second,
 		},
-		Worker: WorkerConfig{Count: 4, DrainTimeout: 30 * time.Second},
 		Retell: RetellConfig{BaseURL: "https://api.retellai.com"},
 		Calcom: CalcomConfig{BaseURL: "https://api.cal.com"},
 		Log:    LogConfig{Level: "info", Format: "json"},
@@ -158,7 +166,10 @@ type KeyError struct {
 	Err error
 }
 
+// Error returns "config: KEY: reason".
 func (e *KeyError) Error() string { return fmt.Sprintf("config: %s: %v", e.Key, e.Err) }
+
+// Unwrap returns the reason.
 func (e *KeyError) Unwrap() error { return e.Err }
 
 // LoadOptions says where Load reads from. The zero value reads defaults,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -91,6 +92,17 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"bad redis", []string{"ASKPRO_REDIS_URL=http://x"}, "redis.url"},
 		{"bad base url", []string{"ASKPRO_RETELL_BASE_URL=api.retellai.com"}, "retell.base_url"},
 		{"bad log level", []string{"ASKPRO_LOG_LEVEL=loud"}, "log.level"},
+		{"mysql url without database", []string{"ASKPRO_DATABASE_URL=mysql://root@tcp(db:3306)/"}, "database.url"},
+		{"sqlite url without path", []string{"ASKPRO_DATABASE_URL=sqlite://"}, "database.url"},
+		{"redis url with a bad db", []string{"ASKPRO_REDIS_URL=redis://localhost:6379/zero"}, "redis.url"},
+		{"addr without port", []string{"ASKPRO_HTTP_ADDR=localhost"}, "http.addr"},
+		{"addr with a named port", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:http"}, "http.addr"},
+		{"addr with port out of range", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:65536"}, "http.addr"},
+		{"addr with negative port", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:-1"}, "http.addr"},
+		{"addr garbage", []string{"ASKPRO_HTTP_ADDR=not an address"}, "http.addr"},
+		{"empty addr", []string{"ASKPRO_HTTP_ADDR="}, "http.addr"},
+		{"public url without scheme", []string{"ASKPRO_HTTP_PUBLIC_URL=askpro.example.com"}, "http.public_url"},
+		{"negative read timeout", []string{"ASKPRO_HTTP_READ_TIMEOUT=-1s"}, "http.read_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +115,30 @@ func TestBadValuesNameTheKey(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.key)
 		})
 	}
+}
+
+func TestGoodListenAddrs(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"127.0.0.1:8080", ":8080", "0.0.0.0:0", "[::1]:65535", "localhost:443"} {
+		_, err := config.Load(config.LoadOptions{Environ: []string{"ASKPRO_HTTP_ADDR=" + addr}})
+		assert.NoError(t, err, addr)
+	}
+}
+
+// TestPoolDefaultsArePools: the config's pool defaults are pkg/pool's, so a
+// change there reaches askpro.yaml's defaults and README's table.
+func TestPoolDefaultsArePools(t *testing.T) {
+	t.Parallel()
+	p := config.Default().Database.Pool
+	assert.Equal(t, pool.DefaultMinConns, p.MinConnections)
+	assert.Equal(t, pool.DefaultMaxConns, p.MaxConnections)
+	assert.Equal(t, pool.DefaultConnectionTimeout, p.ConnectionTimeout)
+	assert.Equal(t, pool.DefaultIdleTimeout, p.IdleTimeout)
+	assert.Equal(t, pool.DefaultMaxLifetime, p.MaxLifetime)
+	assert.Equal(t, pool.DefaultRetryAttempts, p.RetryAttempts)
+	assert.Equal(t, pool.DefaultRetryDelay, p.RetryDelay)
+	assert.Equal(t, pool.DefaultHealthInterval, p.HealthInterval)
+	assert.Equal(t, pool.DefaultQueryTimeout, p.QueryTimeout)
 }
 
 func TestMissingExplicitFile(t *testing.T) {

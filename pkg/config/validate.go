@@ -1,27 +1,32 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/askproai/askpro/pkg/pool"
+	"github.com/redis/go-redis/v9"
 )
 
-// Validate checks the values Load cannot check by type. It returns a
-// [*KeyError] naming the first bad key.
+// Validate checks the values Load cannot check by type, so that a command
+// finds a bad setting before it changes anything. It returns a [*KeyError]
+// naming the first bad key. database.url is parsed by pool.ParseURL and
+// redis.url by go-redis' ParseURL, the parsers that will open them.
 func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) error {
 		return &KeyError{Key: key, Err: fmt.Errorf(format, args...)}
 	}
-	scheme, _, ok := strings.Cut(c.Database.URL, "://")
-	switch {
-	case c.Database.URL == "":
+	if c.Database.URL == "" {
 		return bad("database.url", "must not be empty (e.g. sqlite://askpro.db)")
-	case !ok:
-		return bad("database.url", "%q has no scheme: use mysql://... or sqlite://...", MaskURL(c.Database.URL))
-	case scheme != "mysql" && scheme != "sqlite":
-		return bad("database.url", "unknown database scheme %q: use mysql:// or sqlite://", scheme)
+	}
+	if _, _, err := pool.ParseURL(c.Database.URL); err != nil {
+		return &KeyError{Key: "database.url", Err: err}
 	}
 	p := c.Database.Pool
 	switch {
@@ -34,39 +39,48 @@ func (c *Config) Validate() error {
 	case p.RetryAttempts < 0:
 		return bad("database.pool.retry_attempts", "must be >= 0, got %d", p.RetryAttempts)
 	}
-	for key, d := range map[string]time.Duration{
-		"database.pool.connection_timeout": p.ConnectionTimeout,
-		"database.pool.idle_timeout":       p.IdleTimeout,
-		"database.pool.retry_delay":        p.RetryDelay,
-		"http.shutdown_timeout":            c.HTTP.ShutdownTimeout,
-		"worker.drain_timeout":             c.Worker.DrainTimeout,
-	} {
-		if d < 0 {
-			return bad(key, "must not be negative, got %s", d)
+	durations := []struct {
+		key string
+		d   time.Duration
+	}{
+		{"database.pool.connection_timeout", p.ConnectionTimeout},
+		{"database.pool.idle_timeout", p.IdleTimeout},
+		{"database.pool.max_lifetime", p.MaxLifetime},
+		{"database.pool.retry_delay", p.RetryDelay},
+		{"database.pool.health_interval", p.HealthInterval},
+		{"database.pool.query_timeout", p.QueryTimeout},
+		{"http.read_timeout", c.HTTP.ReadTimeout},
+		{"http.write_timeout", c.HTTP.WriteTimeout},
+		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout},
+	}
+	for _, d := range durations {
+		if d.d < 0 {
+			return bad(d.key, "must not be negative, got %s", d.d)
 		}
 	}
 	if c.Database.Pool.ConnectionTimeout == 0 {
 		return bad("database.pool.connection_timeout", "must be > 0")
 	}
 	if c.Redis.URL != "" {
-		u, err := url.Parse(c.Redis.URL)
-		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
-			return bad("redis.url", "want redis://host:6379/0, rediss://... or unix://...; got %q", MaskURL(c.Redis.URL))
+		if _, err := redis.ParseURL(c.Redis.URL); err != nil {
+			return bad("redis.url", "want redis://host:6379/0, rediss://... or unix://...; got %q: %v",
+				pool.MaskURL(c.Redis.URL), maskErr(err, c.Redis.URL))
 		}
 	}
-	if c.HTTP.Addr == "" {
-		return bad("http.addr", "must not be empty (e.g. 127.0.0.1:8080)")
+	if err := checkListenAddr(c.HTTP.Addr); err != nil {
+		return &KeyError{Key: "http.addr", Err: err}
+	}
+	if c.HTTP.PublicURL != "" {
+		if err := checkHostURL(c.HTTP.PublicURL); err != nil {
+			return &KeyError{Key: "http.public_url", Err: err}
+		}
 	}
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return bad("http.max_body_bytes", "must be > 0, got %d", c.HTTP.MaxBodyBytes)
 	}
-	if c.Worker.Count < 0 {
-		return bad("worker.count", "must be >= 0, got %d", c.Worker.Count)
-	}
-	for key, u := range map[string]string{"retell.base_url": c.Retell.BaseURL, "calcom.base_url": c.Calcom.BaseURL} {
-		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			return bad(key, "want an http(s) host URL such as https://api.example.com, got %q", u)
+	for _, u := range []struct{ key, url string }{{"retell.base_url", c.Retell.BaseURL}, {"calcom.base_url", c.Calcom.BaseURL}} {
+		if err := checkHostURL(u.url); err != nil {
+			return &KeyError{Key: u.key, Err: err}
 		}
 	}
 	switch c.Log.Level {
@@ -82,23 +96,35 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// MaskURL hides the password of a URL-like string (mysql://user:pass@tcp(...)
-// or redis://:pass@host) for display.
-func MaskURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
+// checkListenAddr accepts what net.Listen("tcp", addr) accepts for a fixed
+// address: host:port with a numeric port 0-65535 (0 = any free port) and an
+// optional host ("" listens on every interface).
+func checkListenAddr(addr string) error {
+	if addr == "" {
+		return errors.New("must not be empty (e.g. 127.0.0.1:8080)")
 	}
-	at := strings.LastIndex(rest, "@")
-	if at < 0 {
-		return s
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:8080 or :8080): %w", addr, err)
 	}
-	userinfo := rest[:at]
-	user, _, hasPass := strings.Cut(userinfo, ":")
-	if !hasPass {
-		return s
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535", addr, port)
 	}
-	return scheme + "://" + user + ":****" + rest[at:]
+	return nil
+}
+
+// checkHostURL accepts an absolute http(s) URL with a host.
+func checkHostURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("want an http(s) URL such as https://api.example.com, got %q", pool.MaskURL(raw))
+	}
+	return nil
+}
+
+// maskErr removes the unmasked URL from a parser's error message.
+func maskErr(err error, raw string) string {
+	return strings.ReplaceAll(err.Error(), raw, pool.MaskURL(raw))
 }
 
 // Setting is one effective config key and its display value.
@@ -160,7 +186,7 @@ func walk(prefix string, rv reflect.Value, out *[]Setting) {
 				s.Value = "****"
 			}
 		case "url":
-			s.Value = MaskURL(fv.String())
+			s.Value = pool.MaskURL(fv.String())
 		}
 		*out = append(*out, s)
 	}

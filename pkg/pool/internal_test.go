@@ -21,7 +21,7 @@ func TestMaskURL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			assert.Equal(t, tt.want, maskURL(tt.in))
+			assert.Equal(t, tt.want, MaskURL(tt.in))
 		})
 	}
 }

@@ -80,7 +80,7 @@ func ParseURL(rawURL string) (Dialect, string, error) {
 }
 
 func parseURL(rawURL string, cfg Config) (*target, error) {
-	masked := maskURL(rawURL)
+	masked := MaskURL(rawURL)
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok || scheme == "" {
 		return nil, fmt.Errorf("%w: %q has no scheme (want mysql://... or sqlite://...)", ErrInvalidURL, masked)
@@ -242,11 +242,14 @@ func pragmaEscape(p string) string {
 	return strings.NewReplacer("%28", "(", "%29", ")").Replace(e)
 }
 
-// maskURL replaces the password of a mysql:// URL with "****". It follows
-// go-sql-driver's DSN rules (the last '@' before the last '/' ends the
-// credentials, the first ':' in them ends the user name) so that it also
-// masks URLs that fail to parse.
-func maskURL(raw string) string {
+// MaskURL returns raw with the password of its credentials replaced by
+// "****", for display and error messages: mysql://user:****@tcp(host)/db,
+// redis://:****@host:6379/0. It follows go-sql-driver's DSN rules (the last
+// '@' before the last '/' ends the credentials, the first ':' in them ends
+// the user name), which fit redis:// URLs too, so that it also masks URLs
+// that fail to parse. A URL without a password is returned unchanged. It is
+// askpro's one masker: pkg/config uses it as well.
+func MaskURL(raw string) string {
 	scheme, rest, ok := strings.Cut(raw, "://")
 	if !ok {
 		rest, scheme = raw, ""
