@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
 	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
-// DemoOptions holds what `askpro demo` needs.
+// DemoOptions holds what `askpro demo` needs. The demo touches every
+// repository, so it takes the whole store.
 type DemoOptions struct {
-	f      *cmdutil.Factory
-	Output string
+	IO       *iostreams.IOStreams
+	Migrate  func(ctx context.Context) (uint, error)
+	Store    func(ctx context.Context) (*store.Store, error)
+	Exporter cmdutil.Exporter
 }
 
 // DemoResult is what `askpro demo -o json` prints.
@@ -44,54 +49,51 @@ var demoServices = []struct {
 
 // NewCmdDemo builds `askpro demo`.
 func NewCmdDemo(f *cmdutil.Factory, runF func(*DemoOptions) error) *cobra.Command {
-	opts := &DemoOptions{f: f}
+	opts := &DemoOptions{IO: f.IO, Migrate: f.Migrate, Store: f.Store}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Migrate the database and create one demo salon (idempotent)",
 		Long: "Migrates the configured database and creates the demo salon \"Salon Haarmonie\" with a Berlin branch\n" +
 			"(+493012345678), three services and opening hours. Run again, it prints the existing ids.",
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOutput(opts.Output); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return demoRun(cmd, opts)
+			return demoRun(cmd.Context(), opts)
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts.Output)
+	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
 	return cmd
 }
 
-func demoRun(cmd *cobra.Command, opts *DemoOptions) error {
-	ctx := cmd.Context()
-	if _, err := opts.f.Migrate(ctx); err != nil {
+func demoRun(ctx context.Context, opts *DemoOptions) error {
+	if _, err := opts.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	st, err := opts.f.Store(ctx)
+	st, err := opts.Store(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := seedDemo(cmd, st)
+	res, err := seedDemo(ctx, st)
 	if err != nil {
 		return err
 	}
-	if opts.Output == cmdutil.OutputJSON {
-		return cmdutil.WriteJSON(opts.f.IO.Out, res)
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(opts.IO, res)
 	}
 	verb := "Created"
 	if !res.Created {
 		verb = "Found existing"
 	}
-	_, err = fmt.Fprintf(opts.f.IO.Out, "%s demo salon: company %d, branch %d (%s), services %v\n",
+	_, err = fmt.Fprintf(opts.IO.Out, "%s demo salon: company %d, branch %d (%s), services %v\n",
 		verb, res.CompanyID, res.BranchID, res.Phone, res.ServiceIDs)
 	return err
 }
 
-func seedDemo(cmd *cobra.Command, st *store.Store) (DemoResult, error) {
-	sys := tenant.AsSystem(cmd.Context())
+// seedDemo finds or creates the demo salon.
+func seedDemo(ctx context.Context, st *store.Store) (DemoResult, error) {
+	sys := tenant.AsSystem(ctx)
 	all, err := st.Companies.List(sys, store.Page{Limit: 1000})
 	if err != nil {
 		return DemoResult{}, err
@@ -100,7 +102,7 @@ func seedDemo(cmd *cobra.Command, st *store.Store) (DemoResult, error) {
 		if c.Subdomain != demoSubdomain {
 			continue
 		}
-		ctx := tenant.WithCompany(cmd.Context(), c.ID)
+		ctx := tenant.WithCompany(ctx, c.ID)
 		branches, err := st.Branches.List(ctx, store.Page{})
 		if err != nil || len(branches) == 0 {
 			return DemoResult{}, errors.Join(errors.New("demo company exists without a branch"), err)
@@ -120,7 +122,7 @@ func seedDemo(cmd *cobra.Command, st *store.Store) (DemoResult, error) {
 	if err != nil {
 		return DemoResult{}, err
 	}
-	ctx := tenant.WithCompany(cmd.Context(), c.ID)
+	ctx = tenant.WithCompany(ctx, c.ID)
 	b, err := st.Branches.Create(ctx, store.NewBranch{Name: "Salon Haarmonie Berlin-Mitte", PhoneNumber: demoPhone,
 		Address: "Torstraße 12, 10119 Berlin", Timezone: "Europe/Berlin", Language: "de-DE"})
 	if err != nil {

@@ -1,35 +1,54 @@
 package cli
 
 import (
-	"strconv"
+	"context"
 
 	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/cobra"
 )
 
-// HoursSetOptions holds what `askpro hours set` needs.
-type HoursSetOptions struct {
-	f        *cmdutil.Factory
-	BranchID int64
-	Weekday  int
-	Opens    string
-	Closes   string
-	Output   string
+// hoursSetter is the store method `hours set` calls.
+type hoursSetter interface {
+	Set(ctx context.Context, branchID int64, weekday int, opens, closes string) (store.Hours, error)
 }
 
-// NewCmdHours builds `askpro hours set`.
-func NewCmdHours(f *cmdutil.Factory, runF func(*HoursSetOptions) error) *cobra.Command {
-	opts := &HoursSetOptions{f: f}
+// HoursSetOptions holds what `askpro hours set` needs.
+type HoursSetOptions struct {
+	IO       *iostreams.IOStreams
+	Branches func(ctx context.Context) (cmdutil.BranchCompany, error)
+	Hours    func(ctx context.Context) (hoursSetter, error)
+	Exporter cmdutil.Exporter
+
+	BranchID int64
+	Weekday  int // 1 = Monday ... 7 = Sunday
+	Opens    string
+	Closes   string
+}
+
+// NewCmdHours builds `askpro hours set`. A missing or unknown verb is a
+// usage error.
+func NewCmdHours(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "hours", Short: "Manage a branch's opening hours"}
-	set := &cobra.Command{
+	cmd.AddCommand(NewCmdHoursSet(f, nil))
+	return cmdutil.RequireSubcommand(cmd)
+}
+
+// NewCmdHoursSet builds `askpro hours set --branch ID --weekday 1-7 --opens
+// HH:MM --closes HH:MM`.
+func NewCmdHoursSet(f *cmdutil.Factory, runF func(*HoursSetOptions) error) *cobra.Command {
+	opts := &HoursSetOptions{
+		IO:       f.IO,
+		Branches: func(ctx context.Context) (cmdutil.BranchCompany, error) { return f.Branches(ctx) },
+		Hours:    func(ctx context.Context) (hoursSetter, error) { return f.WorkingHours(ctx) },
+	}
+	cmd := &cobra.Command{
 		Use:   "set",
 		Short: "Set a branch's opening hours for one weekday (replaces that day's hours)",
-		Args:  noArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOutput(opts.Output); err != nil {
-				return err
-			}
 			if opts.BranchID <= 0 {
 				return cmdutil.FlagErrorf("--branch must be a branch id")
 			}
@@ -39,40 +58,41 @@ func NewCmdHours(f *cmdutil.Factory, runF func(*HoursSetOptions) error) *cobra.C
 			if runF != nil {
 				return runF(opts)
 			}
-			return hoursSetRun(cmd, opts)
+			return hoursSetRun(cmd.Context(), opts)
 		},
 	}
-	set.Flags().Int64Var(&opts.BranchID, "branch", 0, "branch id (required)")
-	set.Flags().IntVar(&opts.Weekday, "weekday", 0, "1 = Monday ... 7 = Sunday (required)")
-	set.Flags().StringVar(&opts.Opens, "opens", "", "opening time HH:MM (required)")
-	set.Flags().StringVar(&opts.Closes, "closes", "", "closing time HH:MM (required)")
-	cmdutil.AddOutputFlag(set, &opts.Output)
+	fl := cmd.Flags()
+	fl.Int64Var(&opts.BranchID, "branch", 0, "branch id (required)")
+	fl.IntVar(&opts.Weekday, "weekday", 0, "1 = Monday ... 7 = Sunday (required)")
+	fl.StringVar(&opts.Opens, "opens", "", "opening time HH:MM (required)")
+	fl.StringVar(&opts.Closes, "closes", "", "closing time HH:MM, up to 24:00 (required)")
 	for _, n := range []string{"branch", "weekday", "opens", "closes"} {
-		_ = set.MarkFlagRequired(n)
+		_ = cmd.MarkFlagRequired(n)
 	}
-	cmd.AddCommand(set)
+	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
 	return cmd
 }
 
-func hoursSetRun(cmd *cobra.Command, opts *HoursSetOptions) error {
-	ctx := cmd.Context()
-	st, err := opts.f.Store(ctx)
+func hoursSetRun(ctx context.Context, opts *HoursSetOptions) error {
+	branches, err := opts.Branches(ctx)
 	if err != nil {
 		return err
 	}
-	if ctx, err = companyOfBranch(ctx, st, opts.BranchID); err != nil {
+	hours, err := opts.Hours(ctx)
+	if err != nil {
 		return err
 	}
-	h, err := st.WorkingHours.Set(ctx, opts.BranchID, opts.Weekday, opts.Opens, opts.Closes)
+	if ctx, err = cmdutil.CompanyOfBranch(ctx, branches, opts.BranchID); err != nil {
+		return err
+	}
+	h, err := hours.Set(ctx, opts.BranchID, opts.Weekday, opts.Opens, opts.Closes)
 	if err != nil {
-		return inputErr(err)
+		return cmdutil.InputError(err)
 	}
-	if opts.Output == cmdutil.OutputJSON {
-		return cmdutil.WriteJSON(opts.f.IO.Out, h)
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(opts.IO, h)
 	}
-	tp := tableprinter.New(opts.f.IO.Out, opts.f.IO.ColorEnabled(), "BRANCH", "WEEKDAY", "OPENS", "CLOSES")
+	tp := tableprinter.New(opts.IO.Out, opts.IO.ColorEnabled(), "BRANCH", "WEEKDAY", "OPENS", "CLOSES")
 	tp.AddRow(h.BranchID, h.Weekday, h.Opens, h.Closes)
 	return tp.Render()
 }
-
-func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,6 +1,9 @@
 // Package cli builds the askpro command tree. Each command is wiring (flags
 // into an Options struct) plus a run function; the work itself happens in
-// the pkg/ libraries.
+// the pkg/ libraries. Nouns with several verbs have a package of their own
+// (company, branch, migrate, webhooks, configcmd) with one file per verb;
+// single commands (serve, demo, service add, hours set, validate-phone,
+// version) are one file each here.
 package cli
 
 import (
@@ -9,9 +12,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"github.com/askproai/askpro/internal/cli/branch"
+	"github.com/askproai/askpro/internal/cli/company"
+	"github.com/askproai/askpro/internal/cli/configcmd"
+	"github.com/askproai/askpro/internal/cli/migrate"
+	"github.com/askproai/askpro/internal/cli/webhooks"
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/spf13/cobra"
@@ -28,8 +35,9 @@ func Main() int {
 	return Run(ctx, f, os.Args[1:])
 }
 
-// Run executes the command line args with the given factory and maps the
-// outcome to an exit code in one place (DESIGN.md "CLI conventions").
+// Run executes the command line args with the given factory, prints the
+// error a command returned, and returns the exit code [cmdutil.ExitCode]
+// maps it to (DESIGN.md "CLI conventions").
 func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	defer f.Close()
 	root := NewCmdRoot(f)
@@ -38,30 +46,20 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
-	if err == nil {
-		return cmdutil.ExitOK
-	}
-	var flagErr *cmdutil.FlagError
+	code := cmdutil.ExitCode(err)
 	var exitErr *cmdutil.ExitError
-	if flagErr == nil && isCobraUsageError(err) {
-		err = &cmdutil.FlagError{Err: err}
-	}
 	switch {
-	case errors.As(err, &flagErr):
+	case err == nil:
+	case code == cmdutil.ExitUsage && cmdutil.IsUsageError(err):
 		fmt.Fprintf(f.IO.ErrOut, "error: %v\n\n%s", err, cmd.UsageString())
-		return cmdutil.ExitUsage
-	case errors.As(err, &exitErr):
-		if exitErr.Err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "error: %v\n", exitErr.Err)
-		}
-		return exitErr.Code
+	case errors.As(err, &exitErr) && exitErr.Err == nil:
+		// the command already said what it had to say
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(f.IO.ErrOut, "cancelled")
-		return cmdutil.ExitBad
 	default:
 		fmt.Fprintf(f.IO.ErrOut, "error: %v\n", err)
-		return cmdutil.ExitBad
 	}
+	return code
 }
 
 // NewCmdRoot builds the askpro root command with every subcommand.
@@ -80,42 +78,16 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 
 	root.AddCommand(
 		NewCmdVersion(f, nil),
-		NewCmdConfig(f),
+		configcmd.NewCmdConfig(f),
 		NewCmdServe(f, nil),
-		NewCmdMigrate(f, nil),
+		migrate.NewCmdMigrate(f),
 		NewCmdDemo(f, nil),
-		NewCmdCompany(f, nil),
-		NewCmdBranch(f, nil),
-		NewCmdService(f, nil),
-		NewCmdHours(f, nil),
-		NewCmdWebhooks(f, nil),
+		company.NewCmdCompany(f),
+		branch.NewCmdBranch(f),
+		NewCmdService(f),
+		NewCmdHours(f),
+		webhooks.NewCmdWebhooks(f),
 		NewCmdValidatePhone(f, nil),
 	)
-	return root
-}
-
-// isCobraUsageError recognises the usage errors cobra builds itself
-// (unknown command, unknown flag), which carry no type of their own.
-func isCobraUsageError(err error) bool {
-	msg := err.Error()
-	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
-		strings.HasPrefix(msg, "unknown shorthand flag") || strings.HasPrefix(msg, "required flag")
-}
-
-// exactArgs is cobra.ExactArgs returning a usage error.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-		return nil
-	}
-}
-
-// noArgs is cobra.NoArgs returning a usage error.
-func noArgs(cmd *cobra.Command, args []string) error {
-	if err := cobra.NoArgs(cmd, args); err != nil {
-		return &cmdutil.FlagError{Err: err}
-	}
-	return nil
+	return cmdutil.RequireSubcommand(root)
 }

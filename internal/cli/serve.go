@@ -36,7 +36,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			"calcom.webhook_secret, stripe.webhook_secret); the others answer 404. With\n" +
 			"--insecure-skip-verify the providers without a secret are served too, unverified;\n" +
 			"a provider whose secret is set is always verified.",
-		Args: noArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(opts)

@@ -37,8 +37,9 @@ type ValidatePhoneOptions struct {
 	// pkg/phone (see its package documentation).
 	AllowVanity             bool
 	AllowMissingTrunkPrefix bool
-	// Output is "table" or "json".
-	Output string
+	// Exporter is set by -o json: the results are then written as JSON
+	// lines, one object a number, as they are validated.
+	Exporter cmdutil.Exporter
 }
 
 // NewCmdValidatePhone builds `askpro validate-phone NUMBER... | -`.
@@ -82,7 +83,7 @@ Exit status: 0 when every number is valid, 1 when any is not, 2 on a usage error
 	fl.BoolVar(&opts.AllowVanity, "allow-vanity", false, `accept vanity numbers such as "0800 FLOWERS"`)
 	fl.BoolVar(&opts.AllowMissingTrunkPrefix, "allow-missing-trunk-prefix", false,
 		`accept national numbers without their leading 0, such as "151 12345678"`)
-	cmdutil.AddOutputFlag(cmd, &opts.Output)
+	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
 	return cmd
 }
 
@@ -91,9 +92,6 @@ func (o *ValidatePhoneOptions) stdin() bool { return len(o.Numbers) == 1 && o.Nu
 
 // check validates the flags: every problem here is a usage error (exit 2).
 func (o *ValidatePhoneOptions) check() error {
-	if err := cmdutil.CheckOutput(o.Output); err != nil {
-		return err
-	}
 	if !o.stdin() {
 		for _, n := range o.Numbers {
 			if n == "-" {
@@ -179,7 +177,7 @@ func validatePhoneArgs(opts *ValidatePhoneOptions, v *phone.Validator) (phone.St
 			st.Invalid++
 		}
 	}
-	if opts.Output == cmdutil.OutputJSON {
+	if opts.Exporter != nil {
 		enc := json.NewEncoder(opts.IO.Out) // the same lines as StreamJSON
 		for _, r := range results {
 			if err := enc.Encode(r); err != nil {
@@ -209,7 +207,7 @@ func phoneRow(r phone.Result) []any {
 func validatePhoneStream(ctx context.Context, opts *ValidatePhoneOptions, v *phone.Validator) (phone.Stats, error) {
 	comma, _ := opts.comma() // checked in check
 	so := &phone.StreamOpts{Region: opts.Region, Column: opts.Column, Comma: comma, SkipHeader: opts.SkipHeader}
-	asJSON := opts.Output == cmdutil.OutputJSON
+	asJSON := opts.Exporter != nil
 	// Progress goes to stderr when a person watches it, the numbers come
 	// from a file or pipe, and stdout is not a terminal busy printing lines.
 	p := &progress{w: opts.IO.ErrOut, now: opts.Now}

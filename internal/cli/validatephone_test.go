@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -32,19 +31,12 @@ func setupValidatePhone(t *testing.T) phoneTestBundle {
 	return phoneTestBundle{io: ios, in: in, out: out, errOut: errOut, factory: cmdutil.New(ios, "test")}
 }
 
-// exitCode maps a command error the way Run does.
-func exitCode(err error) int {
-	var flagErr *cmdutil.FlagError
-	var exitErr *cmdutil.ExitError
-	switch {
-	case err == nil:
-		return cmdutil.ExitOK
-	case errors.As(err, &flagErr):
-		return cmdutil.ExitUsage
-	case errors.As(err, &exitErr):
-		return exitErr.Code
+// exporterFor returns the Exporter -o name sets.
+func exporterFor(name string) cmdutil.Exporter {
+	if name == "json" {
+		return cmdutil.JSONExporter{}
 	}
-	return cmdutil.ExitBad
+	return nil
 }
 
 func TestNewCmdValidatePhoneFlags(t *testing.T) {
@@ -56,11 +48,11 @@ func TestNewCmdValidatePhoneFlags(t *testing.T) {
 		wantErr string
 	}{
 		{name: "numbers", args: []string{"030 1234567", "+43 664 1234567"},
-			want: ValidatePhoneOptions{Numbers: []string{"030 1234567", "+43 664 1234567"}, Region: "DE", Output: "table"}},
+			want: ValidatePhoneOptions{Numbers: []string{"030 1234567", "+43 664 1234567"}, Region: "DE"}},
 		{name: "stdin json", args: []string{"-", "-o", "json", "--region", "at"},
-			want: ValidatePhoneOptions{Numbers: []string{"-"}, Region: "at", Output: "json"}},
+			want: ValidatePhoneOptions{Numbers: []string{"-"}, Region: "at", Exporter: cmdutil.JSONExporter{}}},
 		{name: "csv", args: []string{"-", "--column", "3", "--delimiter", "tab", "--skip-header", "--allow-vanity", "--allow-missing-trunk-prefix"},
-			want: ValidatePhoneOptions{Numbers: []string{"-"}, Region: "DE", Output: "table", Column: 3, Delimiter: "tab",
+			want: ValidatePhoneOptions{Numbers: []string{"-"}, Region: "DE", Column: 3, Delimiter: "tab",
 				SkipHeader: true, AllowVanity: true, AllowMissingTrunkPrefix: true}},
 		{name: "no arguments", args: nil, wantErr: "at least one phone number"},
 		{name: "dash mixed", args: []string{"-", "030 1234567"}, wantErr: "cannot be mixed"},
@@ -70,7 +62,7 @@ func TestNewCmdValidatePhoneFlags(t *testing.T) {
 		{name: "delimiter without column", args: []string{"-", "--delimiter", ";"}, wantErr: "--delimiter needs --column"},
 		{name: "bad delimiter", args: []string{"-", "--column", "1", "--delimiter", ";;"}, wantErr: "invalid --delimiter"},
 		{name: "unsupported region", args: []string{"030 1234567", "--region", "US"}, wantErr: "invalid --region"},
-		{name: "bad output", args: []string{"030 1234567", "-o", "yaml"}, wantErr: "invalid value"},
+		{name: "bad output", args: []string{"030 1234567", "-o", "yaml"}, wantErr: "want table or json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +78,7 @@ func TestNewCmdValidatePhoneFlags(t *testing.T) {
 			if tt.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tt.wantErr)
-				assert.Equal(t, cmdutil.ExitUsage, exitCode(err), "usage errors exit 2")
+				assert.Equal(t, cmdutil.ExitUsage, cmdutil.ExitCode(err), "usage errors exit 2")
 				assert.Nil(t, got)
 				return
 			}
@@ -108,7 +100,7 @@ func TestValidatePhoneRunArgs(t *testing.T) {
 		t.Parallel()
 		b := setupValidatePhone(t)
 		err := validatePhoneRun(context.Background(), &ValidatePhoneOptions{IO: b.io, Now: time.Now,
-			Numbers: []string{"030 1234567", "+43 664 1234567"}, Region: "DE", Output: "table"})
+			Numbers: []string{"030 1234567", "+43 664 1234567"}, Region: "DE"})
 		require.NoError(t, err)
 		lines := strings.Split(strings.TrimSuffix(b.out.String(), "\n"), "\n")
 		require.Len(t, lines, 3)
@@ -121,9 +113,9 @@ func TestValidatePhoneRunArgs(t *testing.T) {
 		t.Parallel()
 		b := setupValidatePhone(t)
 		err := validatePhoneRun(context.Background(), &ValidatePhoneOptions{IO: b.io, Now: time.Now,
-			Numbers: []string{"030 1234567", "+1 415 555 0100"}, Region: "DE", Output: "json"})
+			Numbers: []string{"030 1234567", "+1 415 555 0100"}, Region: "DE", Exporter: cmdutil.JSONExporter{}})
 		require.Error(t, err)
-		assert.Equal(t, cmdutil.ExitBad, exitCode(err))
+		assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
 		assert.Contains(t, err.Error(), "1 of 2 phone numbers are invalid")
 		results := decodeLines(t, b.out.String())
 		require.Len(t, results, 2)
@@ -136,8 +128,8 @@ func TestValidatePhoneRunArgs(t *testing.T) {
 		b := setupValidatePhone(t)
 		b.io.SetColorEnabled(true)
 		err := validatePhoneRun(context.Background(), &ValidatePhoneOptions{IO: b.io, Now: time.Now,
-			Numbers: []string{"0151 12345678", "4915112345678"}, Region: "DE", Output: "table"})
-		assert.Equal(t, cmdutil.ExitBad, exitCode(err))
+			Numbers: []string{"0151 12345678", "4915112345678"}, Region: "DE"})
+		assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
 		assert.Contains(t, b.out.String(), "╭")
 		assert.Contains(t, b.out.String(), "+4915112345678")
 		assert.Contains(t, b.out.String(), "neither a leading 0")
@@ -146,7 +138,7 @@ func TestValidatePhoneRunArgs(t *testing.T) {
 		t.Parallel()
 		b := setupValidatePhone(t)
 		err := validatePhoneRun(context.Background(), &ValidatePhoneOptions{IO: b.io, Now: time.Now,
-			Numbers: []string{"0800 FLOWERS", "151 12345678"}, Region: "DE", Output: "json",
+			Numbers: []string{"0800 FLOWERS", "151 12345678"}, Region: "DE", Exporter: cmdutil.JSONExporter{},
 			AllowVanity: true, AllowMissingTrunkPrefix: true})
 		require.NoError(t, err)
 		results := decodeLines(t, b.out.String())
@@ -192,7 +184,7 @@ func TestValidatePhoneRunStdin(t *testing.T) {
 		{
 			name:     "lines, table",
 			in:       "030 1234567\n\n0664 1234567\n",
-			opts:     ValidatePhoneOptions{Region: "AT", Output: "table"},
+			opts:     ValidatePhoneOptions{Region: "AT"},
 			wantExit: cmdutil.ExitBad,
 			wantOut: []string{
 				"LINE\tINPUT\tVALID\tE164\tREGION\tTYPE\tNATIONAL\tMESSAGE",
@@ -203,21 +195,21 @@ func TestValidatePhoneRunStdin(t *testing.T) {
 		{
 			name:     "csv column, json",
 			in:       "name;phone\nAnna;030/1234567\nBea;\"+41 44 668 18 00\"\n",
-			opts:     ValidatePhoneOptions{Region: "DE", Output: "json", Column: 2, SkipHeader: true},
+			opts:     ValidatePhoneOptions{Region: "DE", Exporter: cmdutil.JSONExporter{}, Column: 2, SkipHeader: true},
 			wantExit: cmdutil.ExitOK,
 			wantOut:  []string{"+49301234567|", "+41446681800|"},
 		},
 		{
 			name:     "explicit delimiter",
 			in:       "a|0151 12345678\nb|12\n",
-			opts:     ValidatePhoneOptions{Region: "DE", Output: "json", Column: 2, Delimiter: "|"},
+			opts:     ValidatePhoneOptions{Region: "DE", Exporter: cmdutil.JSONExporter{}, Column: 2, Delimiter: "|"},
 			wantExit: cmdutil.ExitBad,
 			wantOut:  []string{"+4915112345678|", "|ambiguous"},
 		},
 		{
 			name:     "empty input",
 			in:       "\n\n",
-			opts:     ValidatePhoneOptions{Region: "DE", Output: "json"},
+			opts:     ValidatePhoneOptions{Region: "DE", Exporter: cmdutil.JSONExporter{}},
 			wantExit: cmdutil.ExitOK,
 		},
 	}
@@ -229,9 +221,9 @@ func TestValidatePhoneRunStdin(t *testing.T) {
 			opts := tt.opts
 			opts.IO, opts.Now, opts.Numbers = b.io, time.Now, []string{"-"}
 			err := validatePhoneRun(context.Background(), &opts)
-			assert.Equal(t, tt.wantExit, exitCode(err), "error: %v", err)
+			assert.Equal(t, tt.wantExit, cmdutil.ExitCode(err), "error: %v", err)
 			var got []string
-			if opts.Output == "json" {
+			if opts.Exporter != nil {
 				for _, r := range decodeLines(t, b.out.String()) {
 					got = append(got, fmt.Sprintf("%s|%s", r.E164, r.Code))
 				}
@@ -277,7 +269,7 @@ func TestValidatePhoneProgress(t *testing.T) {
 			clock := time.Unix(0, 0)
 			now := func() time.Time { clock = clock.Add(time.Second); return clock }
 			err := validatePhoneRun(context.Background(), &ValidatePhoneOptions{IO: b.io, Now: now,
-				Numbers: []string{"-"}, Region: "DE", Output: tt.output})
+				Numbers: []string{"-"}, Region: "DE", Exporter: exporterFor(tt.output)})
 			require.NoError(t, err)
 			if !tt.wantProgress {
 				assert.Empty(t, b.errOut.String())

@@ -5,13 +5,17 @@ import (
 	"runtime"
 
 	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/spf13/cobra"
 )
 
 // VersionOptions holds what `askpro version` needs.
 type VersionOptions struct {
-	f      *cmdutil.Factory
-	Output string
+	IO       *iostreams.IOStreams
+	Exporter cmdutil.Exporter
+
+	// Version is the build version.
+	Version string
 }
 
 // VersionInfo is what `askpro version -o json` prints.
@@ -23,30 +27,27 @@ type VersionInfo struct {
 
 // NewCmdVersion builds `askpro version`.
 func NewCmdVersion(f *cmdutil.Factory, runF func(*VersionOptions) error) *cobra.Command {
-	opts := &VersionOptions{f: f}
+	opts := &VersionOptions{IO: f.IO, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the askpro version",
-		Args:  noArgs,
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOutput(opts.Output); err != nil {
-				return err
-			}
 			if runF != nil {
 				return runF(opts)
 			}
 			return versionRun(opts)
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts.Output)
+	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
 	return cmd
 }
 
 func versionRun(opts *VersionOptions) error {
-	info := VersionInfo{Version: opts.f.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-	if opts.Output == cmdutil.OutputJSON {
-		return cmdutil.WriteJSON(opts.f.IO.Out, info)
+	info := VersionInfo{Version: opts.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(opts.IO, info)
 	}
-	_, err := fmt.Fprintf(opts.f.IO.Out, "askpro %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+	_, err := fmt.Fprintf(opts.IO.Out, "askpro %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
 	return err
 }

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/askproai/askpro/migrations"
@@ -25,14 +26,12 @@ func PoolConfig(c config.PoolConfig) pool.Config {
 	}
 }
 
-// Pool opens the configured database once. Short-lived commands do not need
-// the spec's warm pool, so unless long is true the warm-up is skipped and
-// the pool kept small.
-func (f *Factory) Pool(ctx context.Context, long bool) (*pool.Pool, error) {
+func (f *Factory) openPool(ctx context.Context, long bool) (*pool.Pool, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
 	}
+	logger := f.Logger()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.pool != nil {
@@ -42,7 +41,7 @@ func (f *Factory) Pool(ctx context.Context, long bool) (*pool.Pool, error) {
 	if !long {
 		pc.MinConns, pc.HealthInterval = -1, -1
 	}
-	pc.Logger = f.loggerLocked()
+	pc.Logger = logger
 	p, err := pool.Open(ctx, cfg.Database.URL, pc)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", pool.MaskURL(cfg.Database.URL), err)
@@ -51,14 +50,20 @@ func (f *Factory) Pool(ctx context.Context, long bool) (*pool.Pool, error) {
 	return p, nil
 }
 
-// Migrate brings the configured database to the latest embedded schema and
-// returns the version it is at.
-func (f *Factory) Migrate(ctx context.Context) (uint, error) {
+func (f *Factory) openMigrator() (*migrations.Migrator, error) {
 	cfg, err := f.Config()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	m, err := migrations.New(cfg.Database.URL, migrations.Config{Logger: f.Logger()})
+	if errors.Is(err, migrations.ErrUnsupportedURL) {
+		return nil, &ExitError{Code: ExitUsage, Err: &config.KeyError{Key: "database.url", Err: err}}
+	}
+	return m, err
+}
+
+func (f *Factory) migrate(ctx context.Context) (uint, error) {
+	m, err := f.Migrator()
 	if err != nil {
 		return 0, err
 	}
@@ -70,9 +75,7 @@ func (f *Factory) Migrate(ctx context.Context) (uint, error) {
 	return v, err
 }
 
-// Store opens the database and returns a store on it. It refuses a database
-// whose schema is behind the binary's, with the command that fixes it.
-func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
+func (f *Factory) openStore(ctx context.Context) (*store.Store, error) {
 	p, err := f.Pool(ctx, false)
 	if err != nil {
 		return nil, err
@@ -83,8 +86,8 @@ func (f *Factory) Store(ctx context.Context) (*store.Store, error) {
 	return store.New(store.Config{DB: p.DB(), Writer: p.Writer(), Dialect: string(p.Dialect())})
 }
 
-// CheckSchema returns an error when the database's migration version is not
-// the latest the binary embeds.
+// CheckSchema returns an error (exit 1) when the database's migration
+// version is not the latest the binary embeds.
 func CheckSchema(ctx context.Context, p *pool.Pool) error {
 	want := migrations.Latest(string(p.Dialect()))
 	var v uint
@@ -100,18 +103,6 @@ func CheckSchema(ctx context.Context, p *pool.Pool) error {
 		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema is at version %d, this askpro needs %d: run `askpro migrate up`", v, want)}
 	case v > want:
 		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema version %d is newer than this askpro knows (%d): upgrade askpro", v, want)}
-	}
-	return nil
-}
-
-// Close releases what the factory opened.
-func (f *Factory) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.pool != nil {
-		err := f.pool.Close()
-		f.pool = nil
-		return err
 	}
 	return nil
 }

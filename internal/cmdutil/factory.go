@@ -1,9 +1,14 @@
-// Package cmdutil holds what every askpro command shares: the Factory of
-// lazily built dependencies, typed errors that Main maps to exit codes, and
-// the -o flag.
+// Package cmdutil holds what every askpro command shares: the [Factory] of
+// lazily built dependencies, typed errors and [ExitCode], the -o flag with
+// its [Exporter], and argument helpers.
+//
+// The pattern is cli/cli's: a Factory of function fields, built once in
+// [New]; each command copies into its Options exactly the functions it
+// uses, so a test can hand a command fakes instead of a database.
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,70 +17,146 @@ import (
 
 	"github.com/askproai/askpro/internal/correlation"
 	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/pflag"
 )
 
 // Factory builds a command's dependencies on first use, so that `askpro
 // version` never opens a database and a bad config fails only the commands
-// that need it.
+// that need it. The function fields are set by [New]; tests replace the
+// ones a command uses.
 type Factory struct {
 	IO      *iostreams.IOStreams
 	Version string
 
 	// ConfigFile is the value of --config.
 	ConfigFile string
-	// Environ overrides os.Environ() (tests).
+	// Environ overrides os.Environ() (tests). Nil means the process environment.
 	Environ []string
 	// Verbose makes the logger honour log.level and log.format. Short
-	// commands leave it off and log only warnings, as text; serve and worker
-	// turn it on before the first log line.
+	// commands leave it off and log only warnings, as text; serve turns it
+	// on before the first log line.
 	Verbose bool
 
-	mu      sync.Mutex
-	flags   map[string]*pflag.Flag
-	cfg     *config.Config
-	cfgErr  error
-	cfgDone bool
-	logger  *slog.Logger
-	pool    *pool.Pool
+	// Config loads the effective configuration (defaults < file < env <
+	// bound flags) once. Its errors are configuration errors (exit 2).
+	Config func() (*config.Config, error)
+	// Logger returns the process logger: log/slog to IO.ErrOut.
+	Logger func() *slog.Logger
+	// Pool opens the configured database once. Short-lived commands do not
+	// need the spec's warm pool: unless long is true the warm-up and the
+	// health loop are skipped.
+	Pool func(ctx context.Context, long bool) (*pool.Pool, error)
+	// Migrator opens a migrator on the configured database; the caller
+	// closes it. An unsupported URL is a configuration error (exit 2).
+	Migrator func() (*migrations.Migrator, error)
+	// Migrate brings the configured database to the latest embedded schema
+	// and returns the version it is at.
+	Migrate func(ctx context.Context) (uint, error)
+	// Store opens the database and returns a store on it. It refuses a
+	// database whose schema is not the binary's, naming the command that
+	// fixes it (exit 1).
+	Store func(ctx context.Context) (*store.Store, error)
+
+	// Companies, Branches, Services, WorkingHours and Events are the
+	// repositories of Store, for commands that need only one.
+	Companies    func(ctx context.Context) (*store.Companies, error)
+	Branches     func(ctx context.Context) (*store.Branches, error)
+	Services     func(ctx context.Context) (*store.Services, error)
+	WorkingHours func(ctx context.Context) (*store.WorkingHours, error)
+	Events       func(ctx context.Context) (*store.WebhookEvents, error)
+
+	mu    sync.Mutex
+	flags map[string]*pflag.Flag
+	pool  *pool.Pool
 }
 
-// New returns a Factory on the given streams.
-func New(io *iostreams.IOStreams, version string) *Factory {
-	return &Factory{IO: io, Version: version, flags: map[string]*pflag.Flag{}}
+// New returns a Factory on the given streams whose functions load the
+// configuration, open the database and build the store on first use, and
+// cache what they built. It is safe for concurrent use.
+func New(ios *iostreams.IOStreams, version string) *Factory {
+	f := &Factory{IO: ios, Version: version, flags: map[string]*pflag.Flag{}}
+	var (
+		cfgOnce sync.Once
+		cfg     *config.Config
+		cfgErr  error
+		logOnce sync.Once
+		logger  *slog.Logger
+	)
+	f.Config = func() (*config.Config, error) {
+		cfgOnce.Do(func() {
+			cfg, cfgErr = config.Load(config.LoadOptions{File: f.ConfigFile, Flags: f.activeFlags(), Environ: f.Environ})
+			if cfgErr != nil {
+				cfgErr = &ExitError{Code: ExitUsage, Err: cfgErr}
+			}
+		})
+		return cfg, cfgErr
+	}
+	f.Logger = func() *slog.Logger {
+		logOnce.Do(func() {
+			var w io.Writer = os.Stderr
+			if f.IO != nil && f.IO.ErrOut != nil {
+				w = f.IO.ErrOut
+			}
+			level, format := slog.LevelWarn, "text"
+			if f.Verbose {
+				level = slog.LevelInfo
+				if c, err := f.Config(); err == nil {
+					_ = level.UnmarshalText([]byte(c.Log.Level))
+					format = c.Log.Format
+				}
+			}
+			logger = NewLogger(w, format, level, f.Version)
+		})
+		return logger
+	}
+	f.Pool = f.openPool
+	f.Migrator = f.openMigrator
+	f.Migrate = f.migrate
+	f.Store = f.openStore
+	f.Companies = repo(f, func(s *store.Store) *store.Companies { return s.Companies })
+	f.Branches = repo(f, func(s *store.Store) *store.Branches { return s.Branches })
+	f.Services = repo(f, func(s *store.Store) *store.Services { return s.Services })
+	f.WorkingHours = repo(f, func(s *store.Store) *store.WorkingHours { return s.WorkingHours })
+	f.Events = repo(f, func(s *store.Store) *store.WebhookEvents { return s.Events })
+	return f
+}
+
+// repo returns a getter of one repository of f.Store.
+func repo[R any](f *Factory, pick func(*store.Store) R) func(context.Context) (R, error) {
+	return func(ctx context.Context) (R, error) {
+		st, err := f.Store(ctx)
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return pick(st), nil
+	}
 }
 
 // BindFlag makes flag, when set, override config key. Call it while building
-// commands, before Config is first called.
+// commands, before Config is first called. It panics on a nil flag (a
+// programming error).
 func (f *Factory) BindFlag(key string, flag *pflag.Flag) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if flag == nil {
 		panic(fmt.Sprintf("cmdutil: BindFlag(%q): nil flag", key))
 	}
-	f.flags[key] = flag
-}
-
-// Config loads the effective configuration once. Errors are configuration
-// errors (exit 2).
-func (f *Factory) Config() (*config.Config, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.cfgDone {
-		f.cfg, f.cfgErr = config.Load(config.LoadOptions{File: f.ConfigFile, Flags: f.activeFlags(), Environ: f.Environ})
-		if f.cfgErr != nil {
-			f.cfgErr = &ExitError{Code: ExitUsage, Err: f.cfgErr}
-		}
-		f.cfgDone = true
+	if f.flags == nil {
+		f.flags = map[string]*pflag.Flag{}
 	}
-	return f.cfg, f.cfgErr
+	f.flags[key] = flag
 }
 
 // activeFlags returns only the flags that were set, so that two commands
 // binding the same key with different flags do not fight.
 func (f *Factory) activeFlags() map[string]*pflag.Flag {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	out := map[string]*pflag.Flag{}
 	for k, fl := range f.flags {
 		if fl.Changed {
@@ -85,33 +166,16 @@ func (f *Factory) activeFlags() map[string]*pflag.Flag {
 	return out
 }
 
-// Logger returns the process logger: log/slog to stderr. With Verbose it
-// uses the configured format and level (load the config first); otherwise
-// it logs warnings and errors as text.
-func (f *Factory) Logger() *slog.Logger {
+// Close releases what the factory opened (the database pool).
+func (f *Factory) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.loggerLocked()
-}
-
-func (f *Factory) loggerLocked() *slog.Logger {
-	if f.logger != nil {
-		return f.logger
+	if f.pool != nil {
+		err := f.pool.Close()
+		f.pool = nil
+		return err
 	}
-	var w io.Writer = os.Stderr
-	if f.IO != nil && f.IO.ErrOut != nil {
-		w = f.IO.ErrOut
-	}
-	level, format := slog.LevelWarn, "text"
-	if f.Verbose {
-		level = slog.LevelInfo
-		if f.cfg != nil {
-			_ = level.UnmarshalText([]byte(f.cfg.Log.Level))
-			format = f.cfg.Log.Format
-		}
-	}
-	f.logger = NewLogger(w, format, level, f.Version)
-	return f.logger
+	return nil
 }
 
 // NewLogger builds a slog logger writing format ("json" or "text") at level,

@@ -3,38 +3,60 @@ package cmdutil
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 
+	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/spf13/cobra"
 )
 
-// Output formats of -o/--output.
-const (
-	OutputTable = "table"
-	OutputJSON  = "json"
-)
-
-// AddOutputFlag adds -o/--output to cmd, filling *target ("table" or "json").
-func AddOutputFlag(cmd *cobra.Command, target *string) {
-	cmd.Flags().StringVarP(target, "output", "o", OutputTable, "output format: table or json")
+// Exporter writes a reporting command's result for programs (-o json). A
+// command's Options hold one; nil means the human rendering:
+//
+//	if opts.Exporter != nil {
+//		return opts.Exporter.Write(opts.IO, rows)
+//	}
+//
+// The data written is the same structs the table is built from, so the JSON
+// schema is stable.
+type Exporter interface {
+	Write(ios *iostreams.IOStreams, data any) error
 }
 
-// CheckOutput validates the value of -o.
-func CheckOutput(v string) error {
-	if v != OutputTable && v != OutputJSON {
-		return FlagErrorf("invalid value %q for --output: want table or json", v)
+// JSONExporter writes data as indented JSON followed by a newline to IO.Out.
+type JSONExporter struct{}
+
+// Write encodes data to ios.Out.
+func (JSONExporter) Write(ios *iostreams.IOStreams, data any) error {
+	enc := json.NewEncoder(ios.Out)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(data); err != nil {
+		return fmt.Errorf("write json: %w", err)
 	}
 	return nil
 }
 
-// WriteJSON writes v as indented JSON followed by a newline. Commands print
-// the same structs with -o json that they build their tables from, so the
-// JSON schema is stable.
-func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("write json: %w", err)
+// AddOutputFlag adds -o/--output (table or json) to cmd. "json" sets *target
+// to a [JSONExporter], "table" (the default) leaves it nil. Any other value
+// is a usage error when the flags are parsed, before the command runs.
+func AddOutputFlag(cmd *cobra.Command, target *Exporter) {
+	cmd.Flags().VarP(&outputValue{target: target, name: "table"}, "output", "o", "output format: table or json")
+}
+
+type outputValue struct {
+	target *Exporter
+	name   string
+}
+
+func (v *outputValue) String() string { return v.name }
+func (v *outputValue) Type() string   { return "format" }
+func (v *outputValue) Set(s string) error {
+	switch s {
+	case "table":
+		*v.target = nil
+	case "json":
+		*v.target = JSONExporter{}
+	default:
+		return fmt.Errorf("want table or json")
 	}
+	v.name = s
 	return nil
 }

@@ -1,0 +1,19 @@
+// Package webhooks holds `askpro webhooks list | show | stats`: one Options
+// struct and one run function per verb.
+package webhooks
+
+import (
+	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// Providers are the webhook providers askpro serves.
+var Providers = []string{"retell", "calcom", "stripe"}
+
+// NewCmdWebhooks builds `askpro webhooks` and its verbs. A missing or
+// unknown verb is a usage error.
+func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{Use: "webhooks", Short: "Look into the webhook inbox (webhook_events)"}
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdStats(f, nil))
+	return cmdutil.RequireSubcommand(cmd)
+}

@@ -1,0 +1,86 @@
+package cmdutil
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// NoArgs is cobra.NoArgs returning a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if err := cobra.NoArgs(cmd, args); err != nil {
+		return &FlagError{Err: err}
+	}
+	return nil
+}
+
+// ExactArgs is cobra.ExactArgs returning a usage error.
+func ExactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return &FlagError{Err: err}
+		}
+		return nil
+	}
+}
+
+// RangeArgs is cobra.RangeArgs returning a usage error.
+func RangeArgs(min, max int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.RangeArgs(min, max)(cmd, args); err != nil {
+			return &FlagError{Err: err}
+		}
+		return nil
+	}
+}
+
+// RequireSubcommand makes a command that only groups subcommands (a noun
+// such as `askpro company`) refuse to run without one: a missing or unknown
+// subcommand is a usage error (exit 2), not help and exit 0. `--help` still
+// prints the help.
+func RequireSubcommand(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		if len(args) == 0 {
+			return FlagErrorf("%s needs a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf(": did you mean %s?", strings.Join(s, " or "))
+		} else {
+			msg += ": want one of " + strings.Join(names, ", ")
+		}
+		return FlagErrorf("%s", msg)
+	}
+	return cmd
+}
+
+// ParseID parses a positive integer id; anything else is a usage error.
+func ParseID(s string) (int64, error) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, FlagErrorf("%q is not an id (a positive number)", s)
+	}
+	return id, nil
+}
+
+// CheckChoice returns a usage error naming flag and the choices when v is
+// not one of them.
+func CheckChoice(flag, v string, choices []string) error {
+	if !slices.Contains(choices, v) {
+		return FlagErrorf("invalid --%s %q: want one of %s", flag, v, strings.Join(choices, ", "))
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
+)
+
+// InputError maps the store's input errors (invalid values, conflicts, rows
+// not found) to exit code 1 with the store's message; other errors pass
+// through unchanged.
+func InputError(err error) error {
+	var ve *store.ValidationError
+	if errors.As(err, &ve) || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return &ExitError{Code: ExitBad, Err: err}
+	}
+	return err
+}
+
+// NotFound turns store.ErrNotFound into an exit-1 error naming what and id;
+// other errors pass through unchanged.
+func NotFound(err error, what string, id int64) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &ExitError{Code: ExitBad, Err: fmt.Errorf("%s %d not found", what, id)}
+	}
+	return err
+}
+
+// CompanyGetter is the store method [AsCompany] needs.
+type CompanyGetter interface {
+	Get(ctx context.Context, id int64) (store.Company, error)
+}
+
+// AsCompany checks, as system work, that company id exists and returns ctx
+// scoped to it. A missing company is an exit-1 error naming it.
+func AsCompany(ctx context.Context, companies CompanyGetter, id int64) (context.Context, error) {
+	if _, err := companies.Get(tenant.AsSystem(ctx), id); err != nil {
+		return nil, NotFound(err, "company", id)
+	}
+	return tenant.WithCompany(ctx, id), nil
+}
+
+// BranchCompany is the store method [CompanyOfBranch] needs.
+type BranchCompany interface {
+	CompanyOf(ctx context.Context, branchID int64) (int64, error)
+}
+
+// CompanyOfBranch finds, as system work, the company of a branch (operators
+// name branches by id alone) and returns ctx scoped to it. A missing branch
+// is an exit-1 error naming it.
+func CompanyOfBranch(ctx context.Context, branches BranchCompany, branchID int64) (context.Context, error) {
+	cid, err := branches.CompanyOf(tenant.AsSystem(ctx), branchID)
+	if err != nil {
+		return nil, NotFound(err, "branch", branchID)
+	}
+	return tenant.WithCompany(ctx, cid), nil
+}
+
+// FormatTime formats t in UTC as RFC 3339, the form of piped output.
+func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
