@@ -16,8 +16,10 @@
 //
 // [Load] validates the result and returns a [*KeyError] that names the
 // offending key for a bad value: an unparsable duration, a bare number where a
-// duration needs a unit, an unknown database scheme, min_connections greater
-// than max_connections.
+// duration needs a unit, a database URL pool.ParseURL refuses, a Redis URL
+// go-redis refuses, an http.addr that is not host:port with a port 0-65535,
+// min_connections greater than max_connections. Commands load the config
+// first, so a bad setting is found before anything is changed.
 //
 // # Secrets
 //
