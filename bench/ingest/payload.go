@@ -162,27 +162,9 @@ func newTemplate(prov, name string, raw []byte) (*template, error) {
 	return t, nil
 }
 
-// parseWith parses body with the provider's adapter (signatures are not
-// involved in parsing).
+// parseWith parses body as serve does (parsing needs no secret).
 func parseWith(prov string, body []byte) (webhook.Event, error) {
-	var p interface {
-		Parse([]byte) (webhook.Event, error)
-	}
-	var err error
-	switch prov {
-	case webhook.ProviderRetell:
-		p, err = webhook.NewRetell(webhook.RetellConfig{APIKey: "parse-only"})
-	case webhook.ProviderCalcom:
-		p, err = webhook.NewCalcom(webhook.CalcomConfig{Secret: "parse-only"})
-	case webhook.ProviderStripe:
-		p, err = webhook.NewStripe(webhook.StripeConfig{Secret: "parse-only"})
-	default:
-		return webhook.Event{}, fmt.Errorf("unknown provider %q", prov)
-	}
-	if err != nil {
-		return webhook.Event{}, err
-	}
-	return p.Parse(body)
+	return webhook.Parse(prov, body)
 }
 
 // eventID is the unique value put in event seq's key field. It carries the

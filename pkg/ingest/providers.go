@@ -6,24 +6,14 @@ import (
 	"github.com/askproai/askpro/pkg/webhook"
 )
 
-// parseOnly holds one adapter per provider for parsing and acknowledging,
-// which need no secret: the placeholder secrets below never verify anything
-// (verification goes through the configured [Verifier]s only).
-var parseOnly = func() map[string]webhook.Provider {
-	const placeholder = "parse-only-never-verifies"
-	r, _ := webhook.NewRetell(webhook.RetellConfig{APIKey: placeholder})
-	c, _ := webhook.NewCalcom(webhook.CalcomConfig{Secret: placeholder})
-	s, _ := webhook.NewStripe(webhook.StripeConfig{Secret: placeholder})
-	return map[string]webhook.Provider{r.Name(): r, c.Name(): c, s.Name(): s}
-}()
-
 // known reports whether provider has a webhook adapter.
-func known(provider string) bool { _, ok := parseOnly[provider]; return ok }
+func known(provider string) bool { return webhook.Known(provider) }
 
-// parse decodes body of a known provider.
+// parse validates and decodes body of a known provider; parsing needs no
+// secret.
 func parse(provider string, body []byte) (webhook.Event, error) {
-	return parseOnly[provider].Parse(body)
+	return webhook.Parse(provider, body)
 }
 
 // ack writes provider's success response.
-func ack(provider string, w http.ResponseWriter) { parseOnly[provider].Ack(w) }
+func ack(provider string, w http.ResponseWriter) { webhook.Ack(provider, w) }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/askproai/askpro/internal/correlation"
 	"github.com/askproai/askpro/internal/sanitize"
@@ -167,12 +166,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	// 3. JSON, event type and idempotency key.
-	if !utf8.Valid(body) {
-		h.m.rejected.WithLabelValues(name, "bad_payload").Inc()
-		writeError(w, http.StatusBadRequest, "body is not UTF-8")
-		return
-	}
+	// 3. JSON (UTF-8, RFC 8259, any depth), event type and idempotency key.
 	ev, err := parse(name, body)
 	if err != nil {
 		h.m.rejected.WithLabelValues(name, "bad_payload").Inc()

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"crypto/hmac"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -23,13 +22,13 @@ type CalcomConfig struct {
 	Secrets []string
 }
 
-// Calcom verifies and parses Cal.com webhooks. It is safe for concurrent
+// Calcom verifies Cal.com webhooks. It is safe for concurrent
 // use.
 type Calcom struct {
 	macs []*macKey
 }
 
-// NewCalcom returns a Cal.com adapter. It returns ErrNoSecret when no
+// NewCalcom returns a Cal.com verifier. It returns ErrNoSecret when no
 // secret is configured or one of Secrets is empty.
 func NewCalcom(cfg CalcomConfig) (*Calcom, error) {
 	macs, err := macKeys(cfg.Secret, cfg.Secrets)
@@ -99,16 +98,6 @@ func (c *Calcom) Verify(h http.Header, body []byte) error {
 	return nil
 }
 
-// calcomBody holds the only fields Parse needs. MEETING_STARTED and
-// MEETING_ENDED put the booking fields at the root instead of in payload.
-type calcomBody struct {
-	TriggerEvent string `json:"triggerEvent"`
-	Payload      struct {
-		UID string `json:"uid"`
-	} `json:"payload"`
-	UID string `json:"uid"`
-}
-
 var (
 	calcomRules = map[string]rule{
 		"BOOKING_CREATED":     {queue: QueueCritical, ttl: 900 * time.Second},
@@ -117,50 +106,3 @@ var (
 	}
 	calcomDefault = rule{queue: QueueNormal, ttl: 600 * time.Second}
 )
-
-// Parse decodes triggerEvent and payload.uid. The key is
-// "calcom:{triggerEvent}:{payload.uid}"; for the flat MEETING_* payloads,
-// which have no payload object, the root uid stands in. Queues:
-// BOOKING_CREATED critical, BOOKING_CANCELLED and BOOKING_RESCHEDULED high,
-// others normal. Dedup TTL: BOOKING_CREATED 900 s, others 600 s.
-//
-// Errors: ErrMissingField when triggerEvent or the uid is absent or empty,
-// or another error matching ErrBadPayload for invalid JSON, an event type
-// longer than MaxTypeLen or a key longer than MaxKeyLen.
-func (c *Calcom) Parse(body []byte) (Event, error) {
-	var b calcomBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		return Event{}, &payloadError{msg: "decode calcom body", err: err}
-	}
-	if b.TriggerEvent == "" {
-		return Event{}, missingField(ProviderCalcom, "triggerEvent")
-	}
-	uid := b.Payload.UID
-	if uid == "" {
-		uid = b.UID
-	}
-	if uid == "" {
-		return Event{}, missingField(ProviderCalcom, "payload.uid")
-	}
-	if err := checkType(b.TriggerEvent); err != nil {
-		return Event{}, err
-	}
-	key, err := buildKey(ProviderCalcom, b.TriggerEvent, uid)
-	if err != nil {
-		return Event{}, err
-	}
-	ru := lookup(calcomRules, b.TriggerEvent, calcomDefault)
-	return Event{
-		Provider: ProviderCalcom,
-		Type:     b.TriggerEvent,
-		Key:      key,
-		Queue:    ru.queue,
-		Delay:    ru.delay,
-		TTL:      ru.ttl,
-	}, nil
-}
-
-var calcomAck = []byte(`{"status":"ok"}`)
-
-// Ack answers 200 with {"status":"ok"}.
-func (*Calcom) Ack(w http.ResponseWriter) { writeAck(w, http.StatusOK, calcomAck) }

@@ -11,8 +11,8 @@ import (
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 )
 
-// A receiver verifies the raw body, parses it and, once the event is
-// stored, acknowledges it.
+// A receiver verifies the raw body with the provider's Verifier, parses it
+// (which needs no secret) and, once the event is stored, acknowledges it.
 func Example() {
 	at := time.Date(2026, 3, 10, 9, 15, 0, 0, time.UTC)
 	p, err := webhook.NewRetell(webhook.RetellConfig{
@@ -30,7 +30,7 @@ func Example() {
 		fmt.Println("401:", err)
 		return
 	}
-	ev, err := p.Parse(body)
+	ev, err := webhook.Parse(p.Name(), body)
 	if err != nil {
 		fmt.Println("400:", err)
 		return
@@ -38,7 +38,7 @@ func Example() {
 	fmt.Println(ev.Key, ev.Queue, ev.Queue.Priority(), ev.Delay, ev.TTL)
 
 	rec := httptest.NewRecorder()
-	p.Ack(rec)
+	webhook.Ack(p.Name(), rec)
 	fmt.Println(rec.Code)
 	// Output:
 	// retell:call_analyzed:call_42 normal 2 5s 5m0s
@@ -63,7 +63,7 @@ func ExampleStripe_Verify() {
 		err := p.Verify(h, body)
 		fmt.Println(errors.Is(err, webhook.ErrUnauthorized), err)
 	}
-	ev, _ := p.Parse(body)
+	ev, _ := webhook.Parse(webhook.ProviderStripe, body)
 	fmt.Println(ev.Key, ev.Queue, ev.TTL, ev.CompanyID)
 	// Output:
 	// false <nil>
@@ -97,4 +97,31 @@ func ExampleCalcom_Verify() {
 	// Output:
 	// true
 	// <nil>
+}
+
+// Key parts are percent-encoded where they need it, so a ':' inside an id
+// cannot fake a part boundary; ordinary keys read as they are. Events other
+// than call_started, call_ended and call_analyzed may repeat within a call
+// and carry a digest of the body. Field names match exactly.
+func ExampleParse() {
+	for _, body := range []string{
+		`{"event":"call_ended","call":{"call_id":"call_abc"}}`,
+		`{"event":"call_ended:x","call":{"call_id":"c"}}`,
+		`{"event":"call_ended","call":{"call_id":"x:c"}}`,
+		`{"event":"transcript_updated","call":{"call_id":"call_abc"}}`,
+		`{"event":"call_ended","CALL":{"call_id":"call_abc"}}`,
+	} {
+		ev, err := webhook.Parse(webhook.ProviderRetell, []byte(body))
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(ev.Key)
+	}
+	// Output:
+	// retell:call_ended:call_abc
+	// retell:call_ended%3Ax:c:b80b6d8f221abb7deae416f538dfaed5
+	// retell:call_ended:x%3Ac
+	// retell:transcript_updated:call_abc:fefa3812338142956cc0b620740dd1e5
+	// webhook: missing required field: retell call.call_id is absent
 }

@@ -3,10 +3,13 @@ package webhook
 import (
 	"net/http"
 	"strings"
+
+	"github.com/askproai/askpro/internal/sanitize"
 )
 
-// maxStoredHeaderLen caps each stored header value, in bytes.
-const maxStoredHeaderLen = 512
+// maxStoredHeaderLen caps each stored header value, in bytes (DESIGN.md:
+// header values from the request are cut to 256 bytes).
+const maxStoredHeaderLen = 256
 
 // Headers kept for every provider. Signatures, Authorization, cookies and
 // anything else not listed are never stored.
@@ -30,9 +33,9 @@ var providerStoredHeaders = map[string][]string{
 // forwarding and every other header are dropped, so the stored row holds no
 // secret and nothing that would let a reader replay the request. Map keys
 // are lower-case header names; several values are joined with ", "; each
-// value is cut to 512 bytes and made valid UTF-8 (for the JSON
-// column). An unknown provider gets the common headers
-// only. The result is never nil.
+// value is made valid UTF-8 and cut to 256 bytes by sanitize.String (for
+// the JSON column). An unknown provider gets the common headers only. The
+// result is never nil.
 func HeadersToStore(provider string, h http.Header) map[string]string {
 	out := make(map[string]string, 3)
 	keep := func(name string) {
@@ -40,11 +43,7 @@ func HeadersToStore(provider string, h http.Header) map[string]string {
 		if len(vs) == 0 {
 			return
 		}
-		v := strings.Join(vs, ", ")
-		if len(v) > maxStoredHeaderLen {
-			v = v[:maxStoredHeaderLen]
-		}
-		out[strings.ToLower(name)] = strings.ToValidUTF8(v, "\uFFFD")
+		out[strings.ToLower(name)] = sanitize.String(strings.Join(vs, ", "), maxStoredHeaderLen)
 	}
 	for _, name := range commonStoredHeaders {
 		keep(name)

@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"crypto/hmac"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -26,8 +25,8 @@ type RetellConfig struct {
 	Now func() time.Time
 }
 
-// Retell verifies and parses Retell AI call webhooks (and custom-function
-// requests, which are signed the same way). It is safe for concurrent use.
+// Retell verifies Retell AI call webhooks (and custom-function requests,
+// which are signed the same way). It is safe for concurrent use.
 type Retell struct {
 	mac   *macKey
 	tolMS int64
@@ -35,7 +34,7 @@ type Retell struct {
 	now   func() time.Time
 }
 
-// NewRetell returns a Retell adapter. It returns ErrNoSecret when
+// NewRetell returns a Retell verifier. It returns ErrNoSecret when
 // cfg.APIKey is empty and an error for a negative tolerance.
 func NewRetell(cfg RetellConfig) (*Retell, error) {
 	if cfg.APIKey == "" {
@@ -117,14 +116,6 @@ func parseRetellHeader(v string) (ts string, digest [32]byte, ok bool) {
 	return ts, digest, true
 }
 
-// retellBody holds the only fields Parse needs.
-type retellBody struct {
-	Event string `json:"event"`
-	Call  struct {
-		CallID string `json:"call_id"`
-	} `json:"call"`
-}
-
 var (
 	retellRules = map[string]rule{
 		"call_ended":    {queue: QueueCritical, ttl: 600 * time.Second},
@@ -133,47 +124,6 @@ var (
 	}
 	retellDefault = rule{queue: QueueNormal, ttl: 300 * time.Second}
 )
-
-// Parse decodes event and call.call_id. The key is
-// "retell:{event}:{call.call_id}". Queues: call_ended critical, call_failed
-// high, others normal; call_analyzed is delayed 5 s. Dedup TTL: call_ended
-// 600 s, others 300 s.
-//
-// Errors: ErrMissingField when event or call.call_id is absent or empty
-// (e.g. the call_inbound webhook, which has no call), or another error
-// matching ErrBadPayload for invalid JSON, an event type longer than
-// MaxTypeLen or a key longer than MaxKeyLen.
-func (r *Retell) Parse(body []byte) (Event, error) {
-	var b retellBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		return Event{}, &payloadError{msg: "decode retell body", err: err}
-	}
-	if b.Event == "" {
-		return Event{}, missingField(ProviderRetell, "event")
-	}
-	if b.Call.CallID == "" {
-		return Event{}, missingField(ProviderRetell, "call.call_id")
-	}
-	if err := checkType(b.Event); err != nil {
-		return Event{}, err
-	}
-	key, err := buildKey(ProviderRetell, b.Event, b.Call.CallID)
-	if err != nil {
-		return Event{}, err
-	}
-	ru := lookup(retellRules, b.Event, retellDefault)
-	return Event{
-		Provider: ProviderRetell,
-		Type:     b.Event,
-		Key:      key,
-		Queue:    ru.queue,
-		Delay:    ru.delay,
-		TTL:      ru.ttl,
-	}, nil
-}
-
-// Ack answers 204 No Content with no body, as Retell's samples do.
-func (*Retell) Ack(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
 // checkWindow returns ErrTimestampOutOfRange, wrapped with the direction and
 // size of the difference, when |now - ts| > tol; now, ts and tol are in

@@ -1,6 +1,8 @@
 package webhook_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -144,23 +146,22 @@ func TestRetellParse(t *testing.T) {
 				Queue: webhook.QueueNormal, TTL: 300 * time.Second, Delay: 5 * time.Second},
 		},
 		{
-			name: "call_failed",
+			name: "call_failed is not a lifecycle event",
 			body: webhooktest.RetellBody("call_failed", "call_9"),
-			want: webhook.Event{Provider: "retell", Type: "call_failed", Key: "retell:call_failed:call_9",
+			want: webhook.Event{Provider: "retell", Type: "call_failed", Key: "retell:call_failed:call_9:" + digest(webhooktest.RetellBody("call_failed", "call_9")),
 				Queue: webhook.QueueHigh, TTL: 300 * time.Second},
 		},
 		{
-			name: "transcript_updated is normal",
+			name: "transcript_updated is normal and repeats",
 			body: webhooktest.RetellBody("transcript_updated", "call_9"),
-			want: webhook.Event{Provider: "retell", Type: "transcript_updated", Key: "retell:transcript_updated:call_9",
+			want: webhook.Event{Provider: "retell", Type: "transcript_updated", Key: "retell:transcript_updated:call_9:" + digest(webhooktest.RetellBody("transcript_updated", "call_9")),
 				Queue: webhook.QueueNormal, TTL: 300 * time.Second},
 		},
 	}
-	p := newRetell(t, webhook.RetellConfig{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := p.Parse(tt.body)
+			got, err := webhook.Parse("retell", tt.body)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, got)
 		})
@@ -177,22 +178,29 @@ func TestRetellParseErrors(t *testing.T) {
 		{name: "not JSON", body: `{"event":`},
 		{name: "empty body", body: ``},
 		{name: "array", body: `[{"event":"call_ended"}]`},
-		{name: "event not a string", body: `{"event":1,"call":{"call_id":"c"}}`},
-		{name: "call not an object", body: `{"event":"call_ended","call":"c"}`},
+		{name: "event not a string", body: `{"event":1,"call":{"call_id":"c"}}`, missing: true},
+		{name: "call_id a number", body: `{"event":"call_ended","call":{"call_id":7}}`, missing: true},
+		{name: "call not an object", body: `{"event":"call_ended","call":"c"}`, missing: true},
+		{name: "lone surrogate in event", body: `{"event":"call_\ud83d","call":{"call_id":"c"}}`},
+		{name: "control character in event", body: `{"event":"call_ended\n","call":{"call_id":"c"}}`},
+		{name: "C1 control in event", body: `{"event":"call_ended\u0085","call":{"call_id":"c"}}`},
+		{name: "invalid UTF-8", body: "{\"event\":\"call_ended\",\"call\":{\"call_id\":\"\xff\"}}"},
+		{name: "trailing data", body: `{"event":"call_ended","call":{"call_id":"c"}} {}`},
+		{name: "string root", body: `"call_ended"`},
 		{name: "key too long", body: `{"event":"call_ended","call":{"call_id":"` + strings.Repeat("x", 250) + `"}}`},
 		{name: "event too long", body: `{"event":"` + strings.Repeat("e", 129) + `","call":{"call_id":"c"}}`},
-		{name: "null", body: `null`, missing: true},
+		{name: "null", body: `null`},
+		{name: "null event", body: `{"event":null,"call":{"call_id":"c"}}`, missing: true},
 		{name: "no event", body: `{"call":{"call_id":"c"}}`, missing: true},
 		{name: "empty event", body: `{"event":"","call":{"call_id":"c"}}`, missing: true},
 		{name: "no call", body: `{"event":"call_ended"}`, missing: true},
 		{name: "no call_id", body: `{"event":"call_ended","call":{"agent_id":"a"}}`, missing: true},
 		{name: "call_inbound has no call", body: `{"event":"call_inbound","call_inbound":{"from_number":"+4915123456789"}}`, missing: true},
 	}
-	p := newRetell(t, webhook.RetellConfig{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := p.Parse([]byte(tt.body))
+			got, err := webhook.Parse("retell", []byte(tt.body))
 			require.ErrorIs(t, err, webhook.ErrBadPayload)
 			assert.NotErrorIs(t, err, webhook.ErrUnauthorized)
 			assert.Equal(t, tt.missing, errors.Is(err, webhook.ErrMissingField), "ErrMissingField: %v", err)
@@ -203,8 +211,7 @@ func TestRetellParseErrors(t *testing.T) {
 
 func TestRetellParseMissingFieldNamesIt(t *testing.T) {
 	t.Parallel()
-	p := newRetell(t, webhook.RetellConfig{})
-	_, err := p.Parse([]byte(`{"event":"call_ended","call":{}}`))
+	_, err := webhook.Parse("retell", []byte(`{"event":"call_ended","call":{}}`))
 	require.ErrorIs(t, err, webhook.ErrMissingField)
 	assert.Contains(t, err.Error(), "call.call_id")
 }
@@ -212,13 +219,19 @@ func TestRetellParseMissingFieldNamesIt(t *testing.T) {
 func TestRetellAck(t *testing.T) {
 	t.Parallel()
 	rec := httptest.NewRecorder()
-	newRetell(t, webhook.RetellConfig{}).Ack(rec)
+	webhook.Ack("retell", rec)
 	assert.Equal(t, http.StatusNoContent, rec.Code)
 	assert.Empty(t, rec.Body.String())
 }
 
 // sign signs body with retellKey at at.
 func sign(body []byte, at time.Time) string { return webhooktest.SignRetell(retellKey, body, at) }
+
+// digest is the body digest Parse appends to keys of repeating events.
+func digest(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}
 
 // ms is t in decimal Unix milliseconds.
 func ms(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

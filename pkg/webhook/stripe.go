@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"crypto/hmac"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -33,7 +32,7 @@ type StripeConfig struct {
 	Now func() time.Time
 }
 
-// Stripe verifies and parses Stripe webhook events. It is safe for
+// Stripe verifies Stripe webhook events. It is safe for
 // concurrent use.
 type Stripe struct {
 	macs   []*macKey
@@ -42,7 +41,7 @@ type Stripe struct {
 	now    func() time.Time
 }
 
-// NewStripe returns a Stripe adapter. It returns ErrNoSecret when no secret
+// NewStripe returns a Stripe verifier. It returns ErrNoSecret when no secret
 // is configured or one of Secrets is empty, and an error for a negative
 // tolerance.
 func NewStripe(cfg StripeConfig) (*Stripe, error) {
@@ -165,36 +164,6 @@ func matchV1(v string, sum []byte) bool {
 	}
 }
 
-// stripeBody holds the only fields Parse needs.
-type stripeBody struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
-	Data struct {
-		Object struct {
-			Metadata struct {
-				CompanyID companyID `json:"company_id"`
-			} `json:"metadata"`
-		} `json:"object"`
-	} `json:"data"`
-}
-
-// companyID decodes metadata.company_id leniently: Stripe metadata values
-// are strings, but a JSON number is accepted too. Anything that is not a
-// positive integer decodes as 0 (unknown) rather than failing the event.
-type companyID int64
-
-func (c *companyID) UnmarshalJSON(b []byte) error {
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		b = b[1 : len(b)-1]
-	}
-	n, ok := parseDigits(string(b))
-	if !ok {
-		n = 0
-	}
-	*c = companyID(n)
-	return nil
-}
-
 var (
 	stripeRules = map[string]rule{
 		"payment_intent.succeeded": {queue: QueueCritical, ttl: 1800 * time.Second},
@@ -203,48 +172,3 @@ var (
 	}
 	stripeDefault = rule{queue: QueueNormal, ttl: 900 * time.Second}
 )
-
-// Parse decodes id, type and data.object.metadata.company_id. The key is
-// "stripe:{id}" (Stripe sends no idempotency header; the event id is the
-// same on every retry). Queues: payment_intent.succeeded critical,
-// charge.failed and invoice.payment_failed high, others normal. Dedup TTL:
-// payment_intent.succeeded 1800 s, others 900 s. CompanyID is the metadata
-// company_id when it is a positive integer, else 0.
-//
-// Errors: ErrMissingField when id or type is absent or empty, or another
-// error matching ErrBadPayload for invalid JSON, an event type longer than
-// MaxTypeLen or a key longer than MaxKeyLen.
-func (s *Stripe) Parse(body []byte) (Event, error) {
-	var b stripeBody
-	if err := json.Unmarshal(body, &b); err != nil {
-		return Event{}, &payloadError{msg: "decode stripe body", err: err}
-	}
-	if b.ID == "" {
-		return Event{}, missingField(ProviderStripe, "id")
-	}
-	if b.Type == "" {
-		return Event{}, missingField(ProviderStripe, "type")
-	}
-	if err := checkType(b.Type); err != nil {
-		return Event{}, err
-	}
-	key, err := buildKey(ProviderStripe, b.ID)
-	if err != nil {
-		return Event{}, err
-	}
-	ru := lookup(stripeRules, b.Type, stripeDefault)
-	return Event{
-		Provider:  ProviderStripe,
-		Type:      b.Type,
-		Key:       key,
-		Queue:     ru.queue,
-		Delay:     ru.delay,
-		TTL:       ru.ttl,
-		CompanyID: int64(b.Data.Object.Metadata.CompanyID),
-	}, nil
-}
-
-var stripeAck = []byte(`{"received":true}`)
-
-// Ack answers 200 with {"received":true}.
-func (*Stripe) Ack(w http.ResponseWriter) { writeAck(w, http.StatusOK, stripeAck) }

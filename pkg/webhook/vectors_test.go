@@ -14,10 +14,17 @@ import (
 	"github.com/askproai/askpro/pkg/webhook"
 )
 
-// readTestdata returns the bytes of testdata/<provider>/<name>.
+// testdata is where the fixtures live: in webhooktest, which embeds them
+// for its samples.
+var testdata = filepath.Join("webhooktest", "testdata")
+
+// ownFixtures are fixtures of our own, not copies from ../shared/fixtures.
+var ownFixtures = map[string]bool{"calcom/ping.json": true}
+
+// readTestdata returns the bytes of webhooktest/testdata/<provider>/<name>.
 func readTestdata(t testing.TB, provider, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", provider, name))
+	b, err := os.ReadFile(filepath.Join(testdata, provider, name))
 	require.NoError(t, err)
 	return b
 }
@@ -144,10 +151,13 @@ func TestVectorsMatchSharedFixtures(t *testing.T) {
 		t.Skipf("shared fixtures not found at %s: nothing to compare", shared)
 	}
 	for _, provider := range []string{"retell", "calcom", "stripe"} {
-		entries, err := os.ReadDir(filepath.Join("testdata", provider))
+		entries, err := os.ReadDir(filepath.Join(testdata, provider))
 		require.NoError(t, err)
 		require.NotEmpty(t, entries)
 		for _, e := range entries {
+			if ownFixtures[provider+"/"+e.Name()] {
+				continue
+			}
 			t.Run(provider+"/"+e.Name(), func(t *testing.T) {
 				want, err := os.ReadFile(filepath.Join(shared, provider, e.Name()))
 				require.NoError(t, err)
@@ -160,7 +170,7 @@ func TestVectorsMatchSharedFixtures(t *testing.T) {
 // checkVerify sends body with the header values under name to p.Verify and
 // checks the outcome: success for a nil want, else an error matching want,
 // ErrUnauthorized and not ErrBadPayload.
-func checkVerify(t *testing.T, p webhook.Provider, name string, values []string, body []byte, want error) {
+func checkVerify(t *testing.T, p webhook.Verifier, name string, values []string, body []byte, want error) {
 	t.Helper()
 	h := http.Header{}
 	for _, v := range values {

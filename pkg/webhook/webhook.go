@@ -22,12 +22,13 @@ const (
 	StripeSignatureHeader = "Stripe-Signature"
 )
 
-// MaxKeyLen is the longest idempotency key Parse returns, in bytes. A payload
-// whose key would be longer is refused with [ErrBadPayload]: the key is
-// stored in a VARCHAR column and must stay unique as a whole.
+// MaxKeyLen is the longest idempotency key [Parse] returns, in bytes. A
+// payload whose key would be longer is refused with [ErrBadPayload]: the key
+// is stored in webhook_events.idempotency_key and must stay unique as a
+// whole, never cut.
 const MaxKeyLen = 255
 
-// MaxTypeLen is the longest event type Parse returns, in bytes (the
+// MaxTypeLen is the longest event type [Parse] returns, in bytes (the
 // webhook_events.event_type column); a longer one is refused with
 // [ErrBadPayload].
 const MaxTypeLen = 128
@@ -64,8 +65,15 @@ var (
 	ErrBadPayload = errors.New("webhook: bad payload")
 
 	// ErrMissingField means a field the idempotency key is built from is
-	// absent or empty; the error names the field. It matches ErrBadPayload.
+	// absent, null, empty or not a string; the error names the field and
+	// says which. It matches ErrBadPayload.
 	ErrMissingField error = &classError{"webhook: missing required field", ErrBadPayload}
+
+	// ErrUnknownProvider is returned by Parse for a provider name other
+	// than "retell", "calcom" and "stripe". It does not match
+	// ErrBadPayload: the route does not exist (404), the body is not at
+	// fault.
+	ErrUnknownProvider = errors.New("webhook: unknown provider")
 
 	// ErrNoSecret is returned by the constructors when no secret (API key)
 	// is configured: such a provider must not be served.
@@ -81,30 +89,26 @@ type classError struct {
 func (e *classError) Error() string { return e.msg }
 func (e *classError) Unwrap() error { return e.class }
 
-// Provider is one webhook sender. Implementations are safe for concurrent
-// use; the HTTP server calls Verify, then Parse, then (once the event is
-// stored) Ack.
-type Provider interface {
+// Verifier checks the signature of one provider's deliveries. *Retell,
+// *Calcom and *Stripe implement it; all are safe for concurrent use. An
+// HTTP server calls Verify on the raw body, then [Parse], then (once the
+// event is stored) [Ack].
+type Verifier interface {
 	// Name returns the provider name: "retell", "calcom" or "stripe".
 	Name() string
 	// Verify checks the signature in h over the raw body in constant time.
 	// Errors match ErrUnauthorized.
 	Verify(h http.Header, body []byte) error
-	// Parse decodes the few fields needed to store and route the event.
-	// Errors match ErrBadPayload.
-	Parse(body []byte) (Event, error)
-	// Ack writes the provider's success response.
-	Ack(w http.ResponseWriter)
 }
 
 // Compile-time checks.
 var (
-	_ Provider = (*Retell)(nil)
-	_ Provider = (*Calcom)(nil)
-	_ Provider = (*Stripe)(nil)
+	_ Verifier = (*Retell)(nil)
+	_ Verifier = (*Calcom)(nil)
+	_ Verifier = (*Stripe)(nil)
 )
 
-// Event is what Parse derives from a webhook body: enough to deduplicate,
+// Event is what [Parse] derives from a webhook body: enough to deduplicate,
 // store and queue it. The body itself is stored unchanged.
 type Event struct {
 	// Provider is the provider name, e.g. "retell".
@@ -112,8 +116,10 @@ type Event struct {
 	// Type is the provider's event type: Retell "event", Cal.com
 	// "triggerEvent", Stripe "type".
 	Type string
-	// Key is the idempotency key: "retell:{event}:{call.call_id}",
-	// "calcom:{triggerEvent}:{payload.uid}" or "stripe:{id}".
+	// Key is the idempotency key, which names one event and never two (see
+	// the package documentation): e.g. "retell:call_ended:{call.call_id}",
+	// "calcom:BOOKING_CREATED:{payload.uid}" or "stripe:{id}". It is
+	// printable valid UTF-8 of at most MaxKeyLen bytes.
 	Key string
 	// Queue is the processing queue of this event type.
 	Queue Queue
@@ -169,33 +175,6 @@ func lookup(rules map[string]rule, typ string, def rule) rule {
 	return def
 }
 
-// checkType refuses an event type longer than MaxTypeLen.
-func checkType(typ string) error {
-	if len(typ) > MaxTypeLen {
-		return &payloadError{msg: "event type longer than 128 bytes"}
-	}
-	return nil
-}
-
-// buildKey joins the key parts with ':' and enforces MaxKeyLen.
-func buildKey(parts ...string) (string, error) {
-	n := len(parts) - 1
-	for _, p := range parts {
-		n += len(p)
-	}
-	if n > MaxKeyLen {
-		return "", &payloadError{msg: "idempotency key longer than 255 bytes"}
-	}
-	b := make([]byte, 0, n)
-	for i, p := range parts {
-		if i > 0 {
-			b = append(b, ':')
-		}
-		b = append(b, p...)
-	}
-	return string(b), nil
-}
-
 // payloadError is a Parse failure that matches ErrBadPayload.
 type payloadError struct {
 	msg string
@@ -212,17 +191,12 @@ func (e *payloadError) Error() string {
 func (e *payloadError) Is(target error) bool { return target == ErrBadPayload }
 func (e *payloadError) Unwrap() error        { return e.err }
 
-// missingField returns an error matching ErrMissingField naming field.
-func missingField(provider, field string) error {
-	return &fieldError{provider: provider, field: field}
-}
-
-// fieldError names a missing field; it matches ErrMissingField and
-// ErrBadPayload.
-type fieldError struct{ provider, field string }
+// fieldError names a required field that is absent or of the wrong type;
+// it matches ErrMissingField and ErrBadPayload.
+type fieldError struct{ provider, field, why string }
 
 func (e *fieldError) Error() string {
-	return "webhook: missing required field: " + e.provider + " " + e.field
+	return "webhook: missing required field: " + e.provider + " " + e.field + " " + e.why
 }
 func (e *fieldError) Unwrap() error { return ErrMissingField }
 
