@@ -17,4 +17,15 @@
 // for an injected clock) build signed POST requests usable with
 // http.Client.Do and with Handler.ServeHTTP. [RetellBody], [CalcomBody] and
 // [StripeBody] build minimal bodies.
+//
+// # Samples
+//
+// [Sample] returns a realistic delivery of one of the events
+// [SampleEvents] lists (the fixtures of package webhook, embedded, with a
+// given or a fresh id), and [Sign] the signature header to send with it:
+// what `askpro webhooks send` posts to test a deployment end to end.
+//
+//	body, err := webhooktest.Sample("calcom", "BOOKING_CREATED", "")
+//	name, value := webhooktest.Sign("calcom", secret, body, time.Now())
+//	req.Header.Set(name, value)
 package webhooktest
