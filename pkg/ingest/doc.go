@@ -31,7 +31,8 @@
 //     security log line whose request values are cut to 256 bytes of valid
 //     UTF-8), unless the provider is served unverified
 //     (--insecure-skip-verify, only for providers without a secret);
-//  3. JSON, event type and idempotency key (400);
+//  3. webhook.Parse: the whole body is RFC 8259 JSON (valid UTF-8, any
+//     depth), then event type and idempotency key (400);
 //  4. to 6. [Guard.Do] with the inbox insert as the store function (503
 //     when the row is not known to be committed);
 //  7. the provider's acknowledgement.

@@ -94,6 +94,9 @@ func TestWebhookRejectsAndStoresNothing(t *testing.T) {
 			{"missing call id", func() *http.Request {
 				return webhooktest.RetellRequest(t, url, retellKey, []byte(`{"event":"call_ended","call":{}}`))
 			}, http.StatusBadRequest},
+			{"invalid UTF-8", func() *http.Request {
+				return webhooktest.RetellRequest(t, url, retellKey, []byte("{\"event\":\"call_ended\",\"call\":{\"call_id\":\"c\xff\"}}"))
+			}, http.StatusBadRequest},
 			{"unsigned", func() *http.Request {
 				r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(good))
 				return r
@@ -241,5 +244,21 @@ func TestHealthEndpoints(t *testing.T) {
 		code, body, _ = do(t, req)
 		assert.Equal(t, http.StatusOK, code)
 		assert.Contains(t, body, "askproai_api_request_duration_seconds")
+	})
+}
+
+// TestWebhookCalcomPingIsStored: the test button of Cal.com's webhook
+// settings sends a PING without a uid; it is stored and acknowledged, and
+// a second PING is a second event (issue 7, defect 6).
+func TestWebhookCalcomPingIsStored(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b testBundle) {
+		for i, at := range []string{"2026-03-10T09:20:41.118Z", "2026-03-10T09:20:42.007Z"} {
+			body := []byte(`{"triggerEvent":"PING","createdAt":"` + at + `","payload":{"type":"Test","title":"Test trigger event"}}`)
+			code, resp, _ := do(t, webhooktest.CalcomRequest(t, b.srv.URL+"/webhooks/calcom", calcomSecret, body))
+			require.Equal(t, http.StatusOK, code, resp)
+			assert.JSONEq(t, `{"status":"ok"}`, resp)
+			assert.Equal(t, i+1, rows(t, b))
+		}
 	})
 }
