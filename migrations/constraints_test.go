@@ -40,6 +40,23 @@ func hash(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// evInsert is the INSERT of a webhook event with provider, event type, key,
+// payload and the extra columns, all bound: see [evArgs].
+func evInsert(extra ...string) string {
+	cols := []string{"provider", "event_type", "idempotency_key", "payload"}
+	for _, c := range extra {
+		if c != "" {
+			cols = append(cols, c)
+		}
+	}
+	return "INSERT INTO webhook_events (" + strings.Join(cols, ", ") + ") VALUES (?" + strings.Repeat(", ?", len(cols)-1) + ")"
+}
+
+// evArgs binds key and payload as bytes, as askpro does.
+func evArgs(provider, eventType, key, payload string, extra ...any) []any {
+	return append([]any{provider, eventType, []byte(key), []byte(payload)}, extra...)
+}
+
 // fixture is two tenants, each with a branch, and tenant A's service,
 // customer and call.
 type fixture struct {
@@ -148,23 +165,33 @@ func TestConstraints(t *testing.T) {
 				{"payment without company", `INSERT INTO payments (stripe_object_id, kind, currency, status) VALUES ('pi_2', 'charge', 'eur', 'failed')`, nil, true},
 				{"payment without currency", `INSERT INTO payments (stripe_object_id, kind, status) VALUES ('pi_3', 'charge', 'failed')`, nil, false},
 
-				// webhook_events
-				{"event valid", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('stripe', 'charge.failed', 'stripe:evt_1', '{"id":"evt_1"}')`, nil, true},
-				{"event duplicate key", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('stripe', 'charge.failed', 'stripe:evt_1', '{}')`, nil, false},
-				{"event same key other provider", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('calcom', 'x', 'stripe:evt_1', '{}')`, nil, true},
-				{"event key differing in case only", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('stripe', 'charge.failed', 'stripe:EVT_1', '{}')`, nil, true},
-				{"event provider unknown", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('twilio', 'sms', 'twilio:1', '{}')`, nil, false},
-				{"event payload not json", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('retell', 'call_ended', 'retell:call_ended:1', 'nope')`, nil, false},
-				{"event payload null", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('retell', 'call_ended', 'retell:call_ended:2', NULL)`, nil, false},
-				{"event headers not json", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, headers) VALUES ('retell', 'call_ended', 'retell:call_ended:3', '{}', 'x')`, nil, false},
-				{"event status failed is not a state", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, status) VALUES ('retell', 'call_ended', 'retell:call_ended:4', '{}', 'failed')`, nil, false},
-				{"event status dead_letter", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, status, last_error) VALUES ('retell', 'call_ended', 'retell:call_ended:5', '{}', 'dead_letter', 'no tenant')`, nil, true},
-				{"event queue unknown", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, queue) VALUES ('retell', 'call_ended', 'retell:call_ended:6', '{}', 'urgent')`, nil, false},
-				{"event critical with normal priority", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, queue) VALUES ('retell', 'call_ended', 'retell:call_ended:7', '{}', 'critical')`, nil, false},
-				{"event critical priority 0", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, queue, priority, company_id) VALUES ('retell', 'call_ended', 'retell:call_ended:8', '{}', 'critical', 0, ?)`, []any{f.companyA}, true},
-				{"event high priority 1", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, queue, priority) VALUES ('retell', 'call_failed', 'retell:call_failed:1', '{}', 'high', 1)`, nil, true},
-				{"event negative attempts", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, attempts) VALUES ('retell', 'call_ended', 'retell:call_ended:9', '{}', -1)`, nil, false},
-				{"event long key", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('calcom', 'BOOKING_CREATED', ?, '{}')`, []any{"calcom:BOOKING_CREATED:" + strings.Repeat("u", 200)}, true},
+				// webhook_events: keys and payloads are bytes, bound as []byte.
+				{"event valid", evInsert(""), evArgs("stripe", "charge.failed", "stripe:evt_1", `{"id":"evt_1"}`), true},
+				{"event duplicate key", evInsert(""), evArgs("stripe", "charge.failed", "stripe:evt_1", `{}`), false},
+				{"event same key other provider", evInsert(""), evArgs("calcom", "x", "stripe:evt_1", `{}`), true},
+				{"event key differing in case only", evInsert(""), evArgs("stripe", "charge.failed", "stripe:EVT_1", `{}`), true},
+				{"event key differing in a trailing space only", evInsert(""), evArgs("stripe", "charge.failed", "stripe:evt_1 ", `{}`), true},
+				{"event key differing in a trailing tab only", evInsert(""), evArgs("stripe", "charge.failed", "stripe:evt_1\t", `{}`), true},
+				{"event key not UTF-8", evInsert(""), evArgs("stripe", "charge.failed", "stripe:evt_\xff", `{}`), true},
+				{"event provider unknown", evInsert(""), evArgs("twilio", "sms", "twilio:1", `{}`), false},
+				{"event payload not json is stored: askpro checks JSON itself", evInsert(""), evArgs("retell", "call_ended", "retell:call_ended:1", `nope`), true},
+				{"event payload with a lone surrogate", evInsert(""), evArgs("retell", "call_ended", "retell:call_ended:ls", `{"id":"\ud83d"}`), true},
+				{"event payload nested 200 levels", evInsert(""), evArgs("retell", "call_ended", "retell:call_ended:deep", strings.Repeat("[", 200)+strings.Repeat("]", 200)), true},
+				{"event payload null", `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('retell', 'call_ended', ?, NULL)`, []any{[]byte("retell:call_ended:2")}, false},
+				{"event headers not json", evInsert("headers"), evArgs("retell", "call_ended", "retell:call_ended:3", `{}`, "x"), false},
+				{"event status failed is not a state", evInsert("status"), evArgs("retell", "call_ended", "retell:call_ended:4", `{}`, "failed"), false},
+				{"event status dead_letter", evInsert("status", "last_error"), evArgs("retell", "call_ended", "retell:call_ended:5", `{}`, "dead_letter", "no tenant"), true},
+				{"event queue unknown", evInsert("queue"), evArgs("retell", "call_ended", "retell:call_ended:6", `{}`, "urgent"), false},
+				{"event critical with normal priority", evInsert("queue"), evArgs("retell", "call_ended", "retell:call_ended:7", `{}`, "critical"), false},
+				{"event critical priority 0", evInsert("queue", "priority", "company_id"), evArgs("retell", "call_ended", "retell:call_ended:8", `{}`, "critical", 0, f.companyA), true},
+				{"event of a company that does not exist", evInsert("company_id"), evArgs("stripe", "charge.failed", "stripe:evt_nocompany", `{}`, 999999), true},
+				{"event high priority 1", evInsert("queue", "priority"), evArgs("stripe", "charge.failed", "stripe:evt_2", `{}`, "high", 1), true},
+				{"event negative attempts", evInsert("attempts"), evArgs("retell", "call_ended", "retell:call_ended:9", `{}`, -1), false},
+				{"event long key", evInsert(""), evArgs("calcom", "BOOKING_CREATED", "calcom:BOOKING_CREATED:"+strings.Repeat("u", 200), `{}`), true},
+				{"event key of 255 bytes", evInsert(""), evArgs("calcom", "BOOKING_CREATED", strings.Repeat("k", 255), `{}`), true},
+				{"event user agent of 64 four-byte runes", evInsert("user_agent"), evArgs("retell", "call_ended", "retell:call_ended:ua4", `{}`, strings.Repeat("\U0001F600", 64)), true},
+				{"event user agent of 256 ASCII bytes", evInsert("user_agent"), evArgs("retell", "call_ended", "retell:call_ended:ua1", `{}`, strings.Repeat("a", 256)), true},
+				{"event correlation id of 64 characters", evInsert("correlation_id"), evArgs("retell", "call_ended", "retell:call_ended:corr", `{}`, strings.Repeat("c", 64)), true},
 
 				// api_keys
 				{"api key valid", `INSERT INTO api_keys (company_id, name, prefix, key_hash) VALUES (?, 'ci', 'ak_live_1', ?)`, []any{f.companyA, hash("k1")}, true},
@@ -231,7 +258,7 @@ func TestDefaults(t *testing.T) {
 			assert.Equal(t, "pending", provStat)
 			assert.True(t, active)
 
-			ev := insert(t, db, `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload) VALUES ('retell', 'call_started', 'retell:call_started:1', '{}')`)
+			ev := insert(t, db, evInsert(), evArgs("retell", "call_started", "retell:call_started:1", `{}`)...)
 			var (
 				status, queue                   string
 				priority, attempts, maxAttempts int
@@ -281,7 +308,7 @@ func TestForeignKeyActions(t *testing.T) {
 			appt := insert(t, db, `INSERT INTO appointments (company_id, branch_id, service_id, customer_id, call_id, calcom_booking_uid, starts_at, ends_at, status) VALUES (?, ?, ?, ?, ?, 'bk_fk', ?, ?, 'booked')`,
 				f.companyA, f.branchA, f.serviceA, f.customerA, f.callA, start, start.Add(time.Hour))
 			insert(t, db, `INSERT INTO api_keys (company_id, name, prefix, key_hash) VALUES (?, 'k', 'ak_1', ?)`, f.companyA, hash("fk"))
-			ev := insert(t, db, `INSERT INTO webhook_events (provider, event_type, idempotency_key, payload, company_id) VALUES ('retell', 'call_ended', 'retell:call_ended:fk', '{}', ?)`, f.companyA)
+			ev := insert(t, db, evInsert("company_id"), evArgs("retell", "call_ended", "retell:call_ended:fk", `{}`, f.companyA)...)
 			audit := insert(t, db, `INSERT INTO audit_log (company_id, actor, action) VALUES (?, 'ops', 'x')`, f.companyA)
 			pay := insert(t, db, `INSERT INTO payments (company_id, stripe_object_id, kind, currency, status) VALUES (?, 'pi_fk', 'payment_intent', 'eur', 'succeeded')`, f.companyA)
 
@@ -317,7 +344,10 @@ func TestForeignKeyActions(t *testing.T) {
 				assert.Equal(t, 0, count(`SELECT COUNT(*) FROM `+table+` WHERE company_id = ?`, f.companyA), table)
 			}
 			assert.Equal(t, 0, count(`SELECT COUNT(*) FROM api_keys`), "no key of a deleted company survives as an admin key")
-			assert.True(t, isNull("webhook_events", "company_id", ev))
+			// webhook_events.company_id has no foreign key (000005): the
+			// event keeps the id its payload named, and processing finds no
+			// such company.
+			assert.False(t, isNull("webhook_events", "company_id", ev), "webhook event keeps its claimed company_id")
 			assert.True(t, isNull("audit_log", "company_id", audit))
 			assert.True(t, isNull("payments", "company_id", pay))
 			assert.Equal(t, 1, count(`SELECT COUNT(*) FROM branches WHERE company_id = ?`, f.companyB), "other tenant untouched")

@@ -15,6 +15,8 @@
 //   - 000002 calls, appointments, payments
 //   - 000003 webhook_events (also the job queue)
 //   - 000004 api_keys, audit_log
+//   - 000005 webhook_events keeps bytes: payload and idempotency_key become
+//     binary columns, company_id loses its foreign key (table rebuild on SQLite)
 //
 // Conventions, the same on both dialects:
 //
@@ -31,9 +33,15 @@
 //     in api_keys.key_hash and webhook_events.priority (critical 0, high 1,
 //     normal 2, matching queue) are CHECK constraints.
 //   - Provider identifiers (retell_call_id, calcom_booking_uid,
-//     stripe_object_id, idempotency_key, key_hash, ...) compare byte for byte
+//     stripe_object_id, key_hash, ...) compare case-sensitively
 //     (utf8mb4_bin on MySQL, SQLite's default BINARY); companies.subdomain
 //     compares case-insensitively (utf8mb4_unicode_ci, COLLATE NOCASE).
+//   - webhook_events keeps what a provider sent: payload is the raw body
+//     (LONGBLOB, BLOB), never a JSON column, and idempotency_key compares
+//     every byte (VARBINARY(255); BLOB with a CHECK that it is a blob on
+//     SQLite), so no collation folds case or ignores trailing spaces. Bind
+//     both as []byte. company_id has no foreign key: at ingestion it is
+//     what a payload claims.
 //   - services and working_hours reference branches by (branch_id,
 //     company_id), so a row can never point at another tenant's branch.
 //   - Foreign keys CASCADE from companies, and SET NULL for optional links;

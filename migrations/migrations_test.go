@@ -44,7 +44,7 @@ func TestLatest(t *testing.T) {
 			assert.Equal(t, tt.want, migrations.Latest(tt.dialect))
 		})
 	}
-	assert.Equal(t, uint(4), migrations.Latest(migrations.DialectSQLite), "update this test when adding a migration")
+	assert.Equal(t, uint(5), migrations.Latest(migrations.DialectSQLite), "update this test when adding a migration")
 }
 
 // TestRoundTrip migrates up, down one step at a time, up, down all at once
@@ -146,6 +146,7 @@ func TestStatusAndForce(t *testing.T) {
 				{Version: 2, Name: "calls_appointments_payments", Applied: true, Current: true},
 				{Version: 3, Name: "webhook_events"},
 				{Version: 4, Name: "api_keys_audit_log"},
+				{Version: 5, Name: "webhook_events_bytes"},
 			}
 			if diff := cmp.Diff(want, st); diff != "" {
 				t.Errorf("Status after Force(2) (-want +got):\n%s", diff)
