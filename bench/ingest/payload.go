@@ -32,11 +32,11 @@ type Secrets struct {
 
 // template is one fixture event whose key-bearing field is replaceable.
 type template struct {
-	provider  string // retell, calcom or stripe
-	name      string // fixture file name without .json
-	eventType string // as serve stores it
-	queue     string // as serve stores it
-	idPrefix  string // prepended to the unique part of the id
+	provider  string        // retell, calcom or stripe
+	name      string        // fixture file name without .json
+	eventType string        // as serve stores it
+	route     queue.Routing // as serve stores it
+	idPrefix  string        // prepended to the unique part of the id
 	parts     [][]byte
 	size      int // body length with a typical id
 	userAgent string
@@ -155,10 +155,7 @@ func newTemplate(prov, name string, raw []byte) (*template, error) {
 		return nil, fmt.Errorf("fixture %s/%s: %w", prov, name, err)
 	}
 	t.eventType = ev.Type
-	t.queue = string(ev.Queue)
-	if t.queue == "" {
-		t.queue = queue.Normal
-	}
+	t.route = queue.Route(prov, ev.Type)
 	return t, nil
 }
 

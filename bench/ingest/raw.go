@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/pkg/pool"
-	"github.com/askproai/askpro/pkg/queue"
 	"github.com/google/uuid"
 )
 
@@ -116,9 +115,9 @@ func runRaw(ctx context.Context, p *pool.Pool, templates []*template, run string
 				// Each INSERT gets its own timeout, not the phase deadline,
 				// so the phase end does not abort a statement mid-way.
 				ictx, icancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-				_, err := stmt.ExecContext(ictx, t.provider, t.eventType, key, nil, string(body), headers[ti],
-					uuid.NewString(), "127.0.0.1", t.userAgent, t.queue, queue.Priority(t.queue), 3,
-					now, now, now)
+				_, err := stmt.ExecContext(ictx, t.provider, t.eventType, []byte(key), nil, body, headers[ti],
+					uuid.NewString(), "127.0.0.1", t.userAgent, string(t.route.Queue), t.route.Priority, 3,
+					now.Add(t.route.Delay), now, now)
 				icancel()
 				if err != nil {
 					errs.Add(1)
@@ -149,6 +148,16 @@ func runRaw(ctx context.Context, p *pool.Pool, templates []*template, run string
 	return res, nil
 }
 
+// keyLike is the condition "idempotency_key LIKE ?". The key is a BLOB on
+// SQLite, where LIKE matches only text: it is cast there. On MySQL the
+// VARBINARY key is matched as it is, so the UNIQUE index serves the prefix.
+func keyLike(p *pool.Pool) string {
+	if p.Dialect() == pool.SQLite {
+		return "CAST(idempotency_key AS TEXT) LIKE ?"
+	}
+	return "idempotency_key LIKE ?"
+}
+
 // cleanRaw deletes the raw phase's rows, in chunks on MySQL.
 func cleanRaw(ctx context.Context, p *pool.Pool, run string) (int64, error) {
 	db := writeHandle(p)
@@ -156,7 +165,7 @@ func cleanRaw(ctx context.Context, p *pool.Pool, run string) (int64, error) {
 	var total int64
 	for _, prov := range []string{"retell", "calcom", "stripe"} {
 		for {
-			q := "DELETE FROM webhook_events WHERE provider = ? AND idempotency_key LIKE ?"
+			q := "DELETE FROM webhook_events WHERE provider = ? AND " + keyLike(p)
 			if p.Dialect() == pool.MySQL {
 				q += " LIMIT 5000"
 			}
@@ -172,7 +181,7 @@ func cleanRaw(ctx context.Context, p *pool.Pool, run string) (int64, error) {
 		}
 	}
 	var left int64
-	if err := p.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM webhook_events WHERE idempotency_key LIKE ?", like).Scan(&left); err != nil {
+	if err := p.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM webhook_events WHERE "+keyLike(p), like).Scan(&left); err != nil {
 		return total, fmt.Errorf("count raw rows left: %w", err)
 	}
 	if left != 0 {
@@ -184,7 +193,7 @@ func cleanRaw(ctx context.Context, p *pool.Pool, run string) (int64, error) {
 // countRun counts the rows of the load phase of run.
 func countRun(ctx context.Context, p *pool.Pool, run string) (int64, error) {
 	var n int64
-	err := p.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM webhook_events WHERE idempotency_key LIKE ?", runPattern(run)).Scan(&n)
+	err := p.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM webhook_events WHERE "+keyLike(p), runPattern(run)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count rows of run %s: %w", run, err)
 	}

@@ -178,7 +178,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
-	a.Inbox, err = queue.NewInbox(queue.InboxConfig{DB: a.Pool.Writer(), Dialect: string(a.Pool.Dialect()), Logger: log, OnFlush: flushMetrics.OnFlush})
+	a.Inbox, err = queue.NewInbox(queue.InboxConfig{DB: a.Pool.Writer(), Dialect: a.Pool.Dialect(), Logger: log, OnFlush: flushMetrics.OnFlush})
 	if err != nil {
 		return nil, err
 	}

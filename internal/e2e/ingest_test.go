@@ -111,7 +111,7 @@ func post(t *testing.T, client *http.Client, base string, ev event) int {
 func rowsFor(t *testing.T, db *sql.DB, key string) int {
 	t.Helper()
 	var n int
-	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM webhook_events WHERE idempotency_key = ?", key).Scan(&n))
+	require.NoError(t, db.QueryRow("SELECT COUNT(*) FROM webhook_events WHERE idempotency_key = ?", []byte(key)).Scan(&n)) // keys are bytes
 	return n
 }
 

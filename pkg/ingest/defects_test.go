@@ -79,7 +79,7 @@ func TestNonUTF8UserAgentIsStoredSanitised(t *testing.T) {
 
 			var ua string
 			require.NoError(t, b.app.Pool.DB().QueryRow(
-				"SELECT user_agent FROM webhook_events WHERE idempotency_key = ?", "retell:call_started:"+tt.id).Scan(&ua))
+				"SELECT user_agent FROM webhook_events WHERE idempotency_key = ?", []byte("retell:call_started:"+tt.id)).Scan(&ua)) // keys are bytes
 			assert.True(t, utf8.ValidString(ua), tt.name)
 			assert.Equal(t, sanitize.String(tt.ua, 256), ua, tt.name)
 			assert.Greater(t, len(ua), len(tt.ua)/3, "%s: not cut to a few bytes", tt.name)

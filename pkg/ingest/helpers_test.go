@@ -46,9 +46,9 @@ type failingInbox struct {
 	fails atomic.Int32
 }
 
-func (f *failingInbox) Insert(ctx context.Context, ev queue.Event) error {
+func (f *failingInbox) Insert(ctx context.Context, ev queue.Event) (queue.InsertResult, error) {
 	if f.fails.Add(-1) >= 0 {
-		return errors.New("injected: database write failed")
+		return queue.InsertResult{}, errors.New("injected: database write failed")
 	}
 	return f.next.Insert(ctx, ev)
 }

@@ -27,10 +27,10 @@ const DefaultMaxBodyBytes = 1 << 20
 const maxStoredUserAgent = 256
 
 // Inserter stores an event durably; *queue.Inbox implements it. Insert
-// returns nil once the row is committed, also when the same event's row was
-// committed before.
+// returns a nil error once the row is committed, also when the same event's
+// row was committed before (the result then says Duplicate).
 type Inserter interface {
-	Insert(ctx context.Context, ev queue.Event) error
+	Insert(ctx context.Context, ev queue.Event) (queue.InsertResult, error)
 }
 
 // Verifier checks one provider's webhook signatures; the pkg/webhook
@@ -183,8 +183,6 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Provider:      name,
 		Type:          ev.Type,
 		Key:           ev.Key,
-		Queue:         string(ev.Queue),
-		Delay:         ev.Delay,
 		Payload:       body,
 		Headers:       webhook.HeadersToStore(name, r.Header),
 		CorrelationID: correlation.CorrelationID(ctx),
@@ -192,8 +190,18 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		UserAgent:     sanitize.String(r.UserAgent(), maxStoredUserAgent),
 	}
 	out, err := h.cfg.Guard.Do(ctx, ev.Key, ev.TTL, func(ctx context.Context) (bool, error) {
-		return false, h.cfg.Inbox.Insert(ctx, qe)
+		res, err := h.cfg.Inbox.Insert(ctx, qe)
+		return res.Duplicate, err
 	})
+	if errors.Is(err, queue.ErrInvalidEvent) {
+		// The table cannot hold this event (an over-long key or type):
+		// storing it again would fail again, so it is refused once.
+		h.m.rejected.WithLabelValues(name, "bad_payload").Inc()
+		msg := sanitize.Log(err.Error())
+		h.log.WarnContext(ctx, "webhook: event cannot be stored", "provider", name, "err", msg)
+		writeError(w, http.StatusBadRequest, msg)
+		return
+	}
 	if err != nil {
 		h.m.rejected.WithLabelValues(name, "store_failed").Inc()
 		h.log.ErrorContext(ctx, "webhook: store failed, answered 503", "provider", name, "key", ev.Key, "err", err)
@@ -201,9 +209,12 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if out == Duplicate {
+		// Caught by dedup or, past an in-flight claim, by the UNIQUE key.
 		h.m.duplicates.WithLabelValues(name).Inc()
+		h.log.InfoContext(ctx, "webhook: duplicate acknowledged", "provider", name, "event_type", ev.Type, "key", ev.Key)
+	} else {
+		h.log.DebugContext(ctx, "webhook: stored", "provider", name, "event_type", ev.Type, "key", ev.Key)
 	}
-	h.log.DebugContext(ctx, "webhook: stored", "provider", name, "event_type", ev.Type, "key", ev.Key, "outcome", out)
 	ack(name, w)
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/pkg/dedup"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -185,6 +186,8 @@ func TestWebhookConcurrentDuplicates(t *testing.T) {
 			assert.Equal(t, http.StatusOK, c, "request %d", i)
 		}
 		assert.Equal(t, 1, rows(t, b), "50 concurrent deliveries of one event store one row")
+		assert.Equal(t, float64(n-1), sumMetric(t, b, "askproai_webhook_duplicates_total"),
+			"every delivery but the one that stored the event is a duplicate, caught by dedup or by the UNIQUE key")
 
 		// A later redelivery is answered from the completed dedup key.
 		before := sumMetric(t, b, "askproai_webhook_duplicates_total")
@@ -192,6 +195,25 @@ func TestWebhookConcurrentDuplicates(t *testing.T) {
 		assert.Equal(t, http.StatusOK, code)
 		assert.Equal(t, before+1, sumMetric(t, b, "askproai_webhook_duplicates_total"))
 		assert.Equal(t, 1, rows(t, b))
+	})
+}
+
+func TestWebhookDuplicateCaughtByTheDatabaseIsCounted(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b testBundle) {
+		// Stored by another replica (or before a Redis flush): dedup knows
+		// nothing, the UNIQUE key does.
+		body := webhooktest.StripeBody("evt_db_dup", "charge.failed")
+		res, err := b.app.Inbox.Insert(context.Background(), queue.Event{Provider: "stripe", Type: "charge.failed", Key: "stripe:evt_db_dup", Payload: body})
+		require.NoError(t, err)
+		require.False(t, res.Duplicate)
+
+		code, ack, _ := do(t, webhooktest.StripeRequest(t, b.srv.URL+"/webhooks/stripe", stripeSecret, body))
+		assert.Equal(t, http.StatusOK, code, "a duplicate is acknowledged")
+		assert.JSONEq(t, `{"received":true}`, ack)
+		assert.Equal(t, 1, rows(t, b))
+		assert.Equal(t, 1.0, sumMetric(t, b, "askproai_webhook_duplicates_total"), "and counted as a duplicate, not a plain success")
+		assert.Equal(t, 1, strings.Count(b.logs.String(), "webhook: duplicate acknowledged"), "and logged once at Info")
 	})
 }
 

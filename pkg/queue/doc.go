@@ -1,13 +1,27 @@
-// Package queue is askpro's durable job queue on the webhook_events table.
-// The event row is the job: storing a webhook and enqueueing its processing
-// is one write, so nothing is ever acknowledged that a worker cannot find.
+// Package queue is askpro's durable job queue on the webhook_events table,
+// and the one owner of that table: its row type ([Job]), statuses
+// ([Status]), routing table ([Route]), write side ([Inbox]) and read model
+// ([Reader]). The event row is the job: storing a webhook and enqueueing its
+// processing is one write, so nothing is ever acknowledged that a worker
+// cannot find.
+//
+// # Routing
+//
+// [Route] gives each provider's event type its queue, priority and delay
+// (DESIGN.md "Queue and processing"): critical for Retell call_ended, Cal.com
+// BOOKING_CREATED and Stripe payment_intent.succeeded; high for Cal.com
+// BOOKING_CANCELLED and BOOKING_RESCHEDULED and Stripe charge.failed and
+// invoice.payment_failed; normal for the rest, Retell call_analyzed 5 s
+// later. The Inbox writes queue, priority and available_at from it.
 //
 // # Inbox
 //
 // [Inbox] is the write side on the webhook hot path. [Inbox.Insert] returns
 // only once the event's row is committed, or the same event's row was
-// committed before (the UNIQUE key on provider and idempotency key makes a
-// redelivery a no-op, not an error).
+// committed before: the UNIQUE key on provider and idempotency key makes a
+// redelivery a no-op, reported as [InsertResult.Duplicate], not an error.
+// The payload is stored byte for byte and the key compared as bytes; header
+// values are made valid UTF-8 and bounded, so no header can fail an insert.
 //
 // Concurrent inserts are grouped: while one flush is committing, arriving
 // events queue up, and the next flush writes all of them in one multi-row
@@ -15,11 +29,35 @@
 // Each caller is still answered only after its own row is committed. Rows
 // are written in key order, so concurrent writers (other processes too) take
 // their locks in one order; a statement that fails with a transient error (a
-// deadlock victim, a lock wait timeout, a lost connection) is run again, which
-// is safe because a redelivered row is a no-op. A batch that still fails is
-// retried row by row, so one bad event never fails the others.
+// deadlock victim, a lock wait timeout, a lost connection) is run again on a
+// short [RetryPolicy], which is safe because a stored row is skipped. A
+// batch that still fails is retried row by row, so one bad event never fails
+// the others. Only a batch that inserted fewer rows than it held costs a
+// second statement: one SELECT of its keys tells the duplicates apart.
 //
-//	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: "mysql"})
+//	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: p.Dialect()})
 //	...
-//	err = in.Insert(ctx, queue.Event{Provider: "retell", Type: "call_ended", Key: key, Payload: body})
+//	res, err := in.Insert(ctx, queue.Event{Provider: "retell", Type: "call_ended", Key: key, Payload: body})
+//	if err != nil {
+//		// not stored: do not acknowledge
+//	}
+//	if res.Duplicate {
+//		// stored before: acknowledge, count a duplicate
+//	}
+//
+// # Reading
+//
+// [Reader] lists, gets and counts events for operators; it needs a system
+// context (tenant.AsSystem), since the inbox spans every company.
+//
+//	rd, err := queue.NewReader(p)
+//	jobs, err := rd.List(tenant.AsSystem(ctx), queue.Filter{Status: queue.DeadLetter})
+//
+// # Drivers
+//
+// The SQL of each dialect (MySQL/MariaDB, SQLite) sits behind a small
+// unexported driver; package queuetest is the conformance suite every driver
+// passes on a real database. The worker's claim (SKIP LOCKED on MySQL, the
+// single writer on SQLite), lease and guarded transitions go there, and its
+// retry schedule is [DefaultRetryPolicy].
 package queue

@@ -13,60 +13,68 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/askproai/askpro/internal/handoff"
+	"github.com/askproai/askpro/internal/sanitize"
 	"github.com/askproai/askpro/pkg/pool"
 )
-
-// Queue names, in the order workers take them.
-const (
-	Critical = "critical"
-	High     = "high"
-	Normal   = "normal"
-)
-
-// Priority returns the ordering value stored with a queue name: critical 0,
-// high 1, anything else 2.
-func Priority(queue string) int {
-	switch queue {
-	case Critical:
-		return 0
-	case High:
-		return 1
-	}
-	return 2
-}
 
 var (
 	// ErrClosed is returned by Insert after Close.
 	ErrClosed = errors.New("queue: inbox closed")
-	// ErrInvalidEvent is returned for an event missing a required field.
+	// ErrInvalidEvent is returned for an event the table cannot hold: a
+	// required field missing, an unknown provider, an event type over 128
+	// bytes or an idempotency key over 255 bytes. Storing it again would
+	// fail again: refuse it, do not retry.
 	ErrInvalidEvent = errors.New("queue: invalid event")
 )
 
-// Event is one webhook delivery to store.
+// Limits of the webhook_events columns an Event fills.
+const (
+	// MaxKeyBytes is the longest idempotency key (VARBINARY(255)).
+	MaxKeyBytes = 255
+	// MaxEventTypeBytes is the longest event type stored.
+	MaxEventTypeBytes = 128
+	// maxUserAgent, maxCorrelationID and maxIPAddress bound the header
+	// values stored (the columns hold more characters than this many bytes).
+	maxUserAgent     = 256
+	maxCorrelationID = 64
+	maxIPAddress     = 45
+)
+
+// Event is one webhook delivery to store. Its queue, priority and delay
+// come from [Route] on Provider and Type.
 type Event struct {
-	Provider      string            // retell, calcom or stripe
-	Type          string            // provider's event type
-	Key           string            // idempotency key, unique per provider
-	Queue         string            // critical, high or normal; empty means normal
-	Delay         time.Duration     // the job becomes available after this
-	CompanyID     int64             // 0 when not known at ingestion
-	Payload       []byte            // the raw JSON body
-	Headers       map[string]string // headers worth keeping (no secrets)
+	Provider  string // retell, calcom or stripe
+	Type      string // provider's event type
+	Key       string // idempotency key, unique per provider, compared as bytes
+	CompanyID int64  // what the payload claims; 0 when not known at ingestion
+	// Payload is the raw body, stored byte for byte. The Inbox does not
+	// check that it is JSON: the caller does, before storing.
+	Payload []byte
+	Headers map[string]string // headers worth keeping (no secrets)
+	// CorrelationID, IPAddress and UserAgent are stored made valid UTF-8
+	// and cut to 64, 45 and 256 bytes, so that no header value can make
+	// the insert fail.
 	CorrelationID string
 	IPAddress     string
 	UserAgent     string
 	MaxAttempts   int // 0 means 3
 }
 
+// InsertResult is the outcome of a successful [Inbox.Insert].
+type InsertResult struct {
+	// Duplicate reports that the UNIQUE key (provider, idempotency_key)
+	// already held this event: nothing was written. The caller
+	// acknowledges it like a new event and counts or logs a duplicate.
+	Duplicate bool
+}
+
 // InboxConfig configures an [Inbox].
 type InboxConfig struct {
 	// DB is the write handle (pool.Writer()). Required.
 	DB *sql.DB
-	// Dialect is "mysql" or "sqlite". Required.
-	Dialect string
+	// Dialect is the database's dialect (pool.Dialect()). Required.
+	Dialect pool.Dialect
 	// Flushers is the number of concurrent batch writers. Defaults to 2 on
 	// MySQL and 1 on SQLite (one writer). Fewer flushers make larger
 	// batches, which cost the database much less per row; two let one batch
@@ -103,17 +111,26 @@ type InboxConfig struct {
 // concurrent use.
 type Inbox struct {
 	cfg  InboxConfig
+	d    driver
 	reqs *handoff.Chan[*request]
 	wg   sync.WaitGroup
 
 	stmtMu sync.Mutex
 	stmts  map[int]*sql.Stmt // prepared INSERTs by row count
+
+	tsMu   sync.Mutex
+	lastTS time.Time // the latest batch timestamp handed out
 }
 
 type request struct {
 	ctx  context.Context
 	ev   *Event
-	done chan error
+	done chan result
+}
+
+type result struct {
+	res InsertResult
+	err error
 }
 
 // NewInbox validates cfg and starts the flushers. Close stops them.
@@ -121,14 +138,12 @@ func NewInbox(cfg InboxConfig) (*Inbox, error) {
 	if cfg.DB == nil {
 		return nil, errors.New("queue: InboxConfig.DB is required")
 	}
-	if cfg.Dialect != "mysql" && cfg.Dialect != "sqlite" {
-		return nil, fmt.Errorf("queue: unknown dialect %q", cfg.Dialect)
+	d, err := newDriver(cfg.Dialect)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Flushers <= 0 {
-		cfg.Flushers = 2
-		if cfg.Dialect == "sqlite" {
-			cfg.Flushers = 1
-		}
+		cfg.Flushers = d.flushers()
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 128
@@ -145,7 +160,7 @@ func NewInbox(cfg InboxConfig) (*Inbox, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	in := &Inbox{cfg: cfg, reqs: handoff.New[*request](cfg.Queue), stmts: map[int]*sql.Stmt{}}
+	in := &Inbox{cfg: cfg, d: d, reqs: handoff.New[*request](cfg.Queue), stmts: map[int]*sql.Stmt{}}
 	for i := 0; i < cfg.Flushers; i++ {
 		in.wg.Add(1)
 		go in.flusher()
@@ -153,25 +168,50 @@ func NewInbox(cfg InboxConfig) (*Inbox, error) {
 	return in, nil
 }
 
-// Insert stores ev and returns once its row is committed. A redelivery of
-// an event already stored (same provider and key) is success, not an error.
+// Insert stores ev and returns once its row is committed, or once it is
+// known that the same event (provider and key) was stored before: then the
+// result says Duplicate and nothing was written. Either way the event is
+// durably stored and may be acknowledged.
+//
 // An error means the row is not known to be committed: do not acknowledge.
-func (in *Inbox) Insert(ctx context.Context, ev Event) error {
-	if ev.Provider == "" || ev.Type == "" || ev.Key == "" || len(ev.Payload) == 0 {
-		return fmt.Errorf("%w: provider, type, key and payload are required", ErrInvalidEvent)
+// Errors: [ErrInvalidEvent] (never retry), [ErrClosed], the context's
+// error when it ends before the event's batch starts, and database errors
+// (transient ones were already retried).
+func (in *Inbox) Insert(ctx context.Context, ev Event) (InsertResult, error) {
+	if err := validate(&ev); err != nil {
+		return InsertResult{}, err
 	}
-	r := &request{ctx: ctx, ev: &ev, done: make(chan error, 1)}
+	r := &request{ctx: ctx, ev: &ev, done: make(chan result, 1)}
 	if err := in.reqs.Send(ctx, r); err != nil {
 		if errors.Is(err, handoff.ErrClosed) {
-			return ErrClosed
+			return InsertResult{}, ErrClosed
 		}
-		return fmt.Errorf("queue: insert %s: %w", ev.Key, err)
+		return InsertResult{}, fmt.Errorf("queue: insert %s: %w", ev.Key, err)
 	}
 	// Once queued, the row may be written even if ctx ends; wait for the
 	// outcome so that the caller never acknowledges a failed write nor
 	// reports as failed a write that committed. The flusher skips requests
 	// whose context ended before their batch started.
-	return <-r.done
+	res := <-r.done
+	return res.res, res.err
+}
+
+// validate refuses what the table cannot hold and bounds the header values.
+func validate(ev *Event) error {
+	switch {
+	case ev.Provider == "" || ev.Type == "" || ev.Key == "" || len(ev.Payload) == 0:
+		return fmt.Errorf("%w: provider, type, key and payload are required", ErrInvalidEvent)
+	case !knownProvider(ev.Provider):
+		return fmt.Errorf("%w: unknown provider %q", ErrInvalidEvent, sanitize.Log(ev.Provider))
+	case len(ev.Type) > MaxEventTypeBytes:
+		return fmt.Errorf("%w: event type longer than %d bytes", ErrInvalidEvent, MaxEventTypeBytes)
+	case len(ev.Key) > MaxKeyBytes:
+		return fmt.Errorf("%w: idempotency key longer than %d bytes", ErrInvalidEvent, MaxKeyBytes)
+	}
+	ev.CorrelationID = sanitize.String(ev.CorrelationID, maxCorrelationID)
+	ev.IPAddress = sanitize.String(ev.IPAddress, maxIPAddress)
+	ev.UserAgent = sanitize.String(ev.UserAgent, maxUserAgent)
+	return nil
 }
 
 // Close stops accepting events, writes those already queued, waits for the
@@ -192,23 +232,11 @@ func (in *Inbox) Close() error {
 	return err
 }
 
-// exactBatch is the largest batch written with its own statement on MySQL;
-// larger batches are cut to a multiple of it (see InboxConfig.MaxBatch).
-const exactBatch = 16
-
-// batchLen returns how many of the n pending events the next INSERT takes.
-func batchLen(n int) int {
-	if n <= exactBatch {
-		return n
-	}
-	return n - n%exactBatch
-}
-
 // flusher writes batches until the queue is closed and drained. Each round
 // takes every event already queued (never waiting for more: while one
 // batch commits, the next one gathers), up to MaxBatch events or
-// MaxBatchBytes, writes them (on MySQL batchLen of them, keeping the rest
-// for the next round, where they come first).
+// MaxBatchBytes, and writes the driver's batchLen of them, keeping the rest
+// for the next round, where they come first.
 func (in *Inbox) flusher() {
 	defer in.wg.Done()
 	pending := make([]*request, 0, in.cfg.MaxBatch)
@@ -237,9 +265,7 @@ func (in *Inbox) flusher() {
 			size += len(pending[n].ev.Payload)
 			n++
 		}
-		if in.cfg.Dialect == "mysql" {
-			n = batchLen(n)
-		}
+		n = in.d.batchLen(n)
 		in.flush(pending[:n])
 		rest := copy(pending, pending[n:])
 		clear(pending[rest:])
@@ -253,13 +279,27 @@ func (in *Inbox) dropEnded(batch []*request) []*request {
 	live := batch[:0]
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
-			r.done <- fmt.Errorf("queue: insert %s: %w", r.ev.Key, err)
+			r.done <- result{err: fmt.Errorf("queue: insert %s: %w", r.ev.Key, err)}
 			continue
 		}
 		live = append(live, r)
 	}
 	clear(batch[len(live):])
 	return live
+}
+
+// batchTime returns the created_at of the next batch: now, and always later
+// than the previous batch's, so that no two batches of this Inbox share a
+// timestamp (see insert).
+func (in *Inbox) batchTime() time.Time {
+	now := in.cfg.Now().UTC().Truncate(time.Microsecond)
+	in.tsMu.Lock()
+	defer in.tsMu.Unlock()
+	if !now.After(in.lastTS) {
+		now = in.lastTS.Add(time.Microsecond)
+	}
+	in.lastTS = now
+	return now
 }
 
 // flush writes live in one INSERT and answers each request; a batch that
@@ -277,56 +317,71 @@ func (in *Inbox) flush(live []*request) {
 	start := in.cfg.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	err := in.insertRetry(ctx, live)
+	dups, err := in.insertRetry(ctx, live)
 	if in.cfg.OnFlush != nil {
 		in.cfg.OnFlush(len(live), in.cfg.Now().Sub(start), err)
 	}
 	if err == nil {
-		for _, r := range live {
-			r.done <- nil
+		for i, r := range live {
+			r.done <- result{res: InsertResult{Duplicate: dups[i]}}
 		}
 		return
 	}
 	if len(live) == 1 {
-		live[0].done <- fmt.Errorf("queue: insert %s: %w", live[0].ev.Key, err)
+		live[0].done <- result{err: fmt.Errorf("queue: insert %s: %w", live[0].ev.Key, err)}
 		return
 	}
-	// The batch failed as a whole (one bad row, a deadlock, a lost
-	// connection): write the rows one by one so each gets its own answer.
+	// The batch failed as a whole (one bad row, a lost connection): write
+	// the rows one by one so each gets its own answer.
 	in.cfg.Logger.Warn("queue: batch insert failed, retrying row by row", "size", len(live), "err", err)
 	for _, r := range live {
-		if err := in.insertRetry(ctx, []*request{r}); err != nil {
-			r.done <- fmt.Errorf("queue: insert %s: %w", r.ev.Key, err)
+		dups, err := in.insertRetry(ctx, []*request{r})
+		if err != nil {
+			r.done <- result{err: fmt.Errorf("queue: insert %s: %w", r.ev.Key, err)}
 		} else {
-			r.done <- nil
+			r.done <- result{res: InsertResult{Duplicate: dups[0]}}
 		}
 	}
 }
 
-const insertCols = "(provider, event_type, idempotency_key, company_id, payload, headers, correlation_id, ip_address, " +
-	"user_agent, status, queue, priority, attempts, max_attempts, available_at, created_at, updated_at)"
-
-const rowPlaceholders = "(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?, ?, ?, ?)"
-
 // insertRetry runs insert again while it fails with a transient error (a
-// deadlock victim, a lock wait timeout, a lost connection): the statement is
-// idempotent, so a retry never stores a row twice.
-func (in *Inbox) insertRetry(ctx context.Context, batch []*request) error {
-	return pool.WithRetry(ctx, pool.Config{RetryAttempts: 3, RetryDelay: 10 * time.Millisecond, Logger: in.cfg.Logger},
-		func(ctx context.Context) error { return in.insert(ctx, batch) })
+// deadlock victim, a lock wait timeout, a lost connection), on the Inbox's
+// short schedule. The statement skips stored rows, so a retry never stores
+// a row twice; the batch keeps its timestamp, so a row the failed attempt
+// did commit still counts as this batch's.
+func (in *Inbox) insertRetry(ctx context.Context, batch []*request) ([]bool, error) {
+	now := in.batchTime()
+	var dups []bool
+	err := inboxRetry.run(ctx, pool.IsTransient, func(ctx context.Context) error {
+		var err error
+		dups, err = in.insert(ctx, batch, now)
+		return err
+	})
+	return dups, err
 }
 
-// insert writes the batch in one statement; duplicates of stored events are
-// skipped by the UNIQUE key without failing the statement.
-func (in *Inbox) insert(ctx context.Context, batch []*request) error {
-	args := make([]any, 0, len(batch)*15)
-	now := in.cfg.Now().UTC().Truncate(time.Microsecond)
-	for _, r := range batch {
+// insert writes the batch (sorted by provider and key) in one statement
+// with created_at = now and reports, per request, whether its event was
+// already stored.
+//
+// A repeated event within the batch is written once; the later copies are
+// duplicates. When the statement inserts fewer rows than it was given, one
+// SELECT of the batch's keys tells them apart: a row whose created_at is not
+// now was there before. Edge case: a row stored by another process for the
+// same key in the same microsecond would count as new here, so one delivery
+// of the two is not reported as a duplicate; both are stored once and
+// acknowledged correctly, only the duplicate count misses one.
+func (in *Inbox) insert(ctx context.Context, batch []*request, now time.Time) ([]bool, error) {
+	dups := make([]bool, len(batch))
+	args := make([]any, 0, len(batch)*insertArgs)
+	rows := 0
+	for i, r := range batch {
 		ev := r.ev
-		q := ev.Queue
-		if q == "" {
-			q = Normal
+		if i > 0 && ev.Provider == batch[i-1].ev.Provider && ev.Key == batch[i-1].ev.Key {
+			dups[i] = true
+			continue
 		}
+		rt := Route(ev.Provider, ev.Type)
 		maxAttempts := ev.MaxAttempts
 		if maxAttempts <= 0 {
 			maxAttempts = 3
@@ -335,7 +390,7 @@ func (in *Inbox) insert(ctx context.Context, batch []*request) error {
 		if len(ev.Headers) > 0 {
 			h, err := json.Marshal(ev.Headers)
 			if err != nil {
-				return fmt.Errorf("encode headers: %w", err)
+				return nil, fmt.Errorf("encode headers: %w", err)
 			}
 			headers = string(h)
 		}
@@ -343,29 +398,89 @@ func (in *Inbox) insert(ctx context.Context, batch []*request) error {
 		if ev.CompanyID > 0 {
 			company = ev.CompanyID
 		}
-		args = append(args, ev.Provider, ev.Type, ev.Key, company, string(ev.Payload), headers,
+		args = append(args, ev.Provider, ev.Type, []byte(ev.Key), company, ev.Payload, headers,
 			nullable(ev.CorrelationID), nullable(ev.IPAddress), nullable(ev.UserAgent),
-			q, Priority(q), maxAttempts, now.Add(ev.Delay), now, now)
+			string(rt.Queue), rt.Priority, maxAttempts, now.Add(rt.Delay), now, now)
+		rows++
 	}
-	st, err := in.stmt(ctx, len(batch))
+	res, err := in.exec(ctx, rows, args...)
 	if err != nil {
-		// Preparing failed (e.g. the connection was lost): the one-off
-		// statement below may still work, and its error is the one to report.
-		_, err = in.cfg.DB.ExecContext(ctx, in.insertSQL(len(batch)), args...)
-		return err
+		return nil, err
 	}
-	_, err = st.ExecContext(ctx, args...)
-	var me *mysql.MySQLError
-	if errors.As(err, &me) && me.Number == errTooManyPreparedStatements {
-		// The server's max_prepared_stmt_count is shared by every client:
-		// when it is reached, write without a prepared statement.
-		_, err = in.cfg.DB.ExecContext(ctx, in.insertSQL(len(batch)), args...)
+	inserted, err := res.RowsAffected()
+	if err != nil {
+		return nil, fmt.Errorf("rows affected: %w", err)
 	}
-	return err
+	if inserted == int64(rows) {
+		return dups, nil
+	}
+	if err := in.markStored(ctx, batch, dups, now); err != nil {
+		return nil, err
+	}
+	return dups, nil
 }
 
-// errTooManyPreparedStatements is MySQL's ER_MAX_PREPARED_STMT_COUNT_REACHED.
-const errTooManyPreparedStatements = 1461
+// markStored sets dups[i] for each request whose row was stored before now.
+func (in *Inbox) markStored(ctx context.Context, batch []*request, dups []bool, now time.Time) error {
+	args := make([]any, 0, 2*len(batch))
+	for i, r := range batch {
+		if !dups[i] {
+			args = append(args, r.ev.Provider, []byte(r.ev.Key))
+		}
+	}
+	rows, err := in.query(ctx, existingSQL(len(args)/2), args...)
+	if err != nil {
+		return fmt.Errorf("find stored events: %w", err)
+	}
+	defer rows.Close()
+	type pk struct{ provider, key string }
+	old := map[pk]bool{}
+	for rows.Next() {
+		var provider string
+		var key []byte
+		var created time.Time
+		if err := rows.Scan(&provider, &key, &created); err != nil {
+			return fmt.Errorf("find stored events: %w", err)
+		}
+		old[pk{provider, string(key)}] = !created.Equal(now)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find stored events: %w", err)
+	}
+	for i, r := range batch {
+		if !dups[i] {
+			stored, found := old[pk{r.ev.Provider, r.ev.Key}]
+			if !found {
+				// Neither inserted nor there: not known to be stored.
+				return fmt.Errorf("event %s is not stored after its insert", sanitize.Log(r.ev.Key))
+			}
+			dups[i] = stored
+		}
+	}
+	return nil
+}
+
+// exec runs the INSERT of n rows, prepared once per row count.
+func (in *Inbox) exec(ctx context.Context, n int, args ...any) (sql.Result, error) {
+	st, err := in.stmt(ctx, n)
+	if err != nil {
+		// Preparing failed (e.g. the connection was lost): the one-off
+		// statement may still work, and its error is the one to report.
+		return in.cfg.DB.ExecContext(ctx, in.d.insertSQL(n), args...)
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if in.d.tooManyPrepared(err) {
+		// The server's max_prepared_stmt_count is shared by every client:
+		// when it is reached, write without a prepared statement.
+		return in.cfg.DB.ExecContext(ctx, in.d.insertSQL(n), args...)
+	}
+	return res, err
+}
+
+// query runs a query unprepared: it serves only batches with duplicates.
+func (in *Inbox) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return in.cfg.DB.QueryContext(ctx, q, args...)
+}
 
 // stmt returns the prepared INSERT of n rows, preparing it on first use.
 // database/sql prepares it again on each connection it runs on.
@@ -376,7 +491,7 @@ func (in *Inbox) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	if st != nil {
 		return st, nil
 	}
-	st, err := in.cfg.DB.PrepareContext(ctx, in.insertSQL(n))
+	st, err := in.cfg.DB.PrepareContext(ctx, in.d.insertSQL(n))
 	if err != nil {
 		return nil, err
 	}
@@ -388,27 +503,6 @@ func (in *Inbox) stmt(ctx context.Context, n int) (*sql.Stmt, error) {
 	}
 	in.stmts[n] = st
 	return st, nil
-}
-
-// insertSQL is the INSERT of n rows for the dialect.
-func (in *Inbox) insertSQL(n int) string {
-	var b strings.Builder
-	b.Grow(len(insertCols) + n*(len(rowPlaceholders)+2) + 80)
-	b.WriteString("INSERT INTO webhook_events ")
-	b.WriteString(insertCols)
-	b.WriteString(" VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(rowPlaceholders)
-	}
-	if in.cfg.Dialect == "mysql" {
-		b.WriteString(" ON DUPLICATE KEY UPDATE id = id")
-	} else {
-		b.WriteString(" ON CONFLICT (provider, idempotency_key) DO NOTHING")
-	}
-	return b.String()
 }
 
 func nullable(s string) any {

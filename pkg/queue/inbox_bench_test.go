@@ -60,7 +60,7 @@ func newInboxBench(b *testing.B, url string) *inboxBench {
 	ib := &inboxBench{p: p}
 	ib.in, err = queue.NewInbox(queue.InboxConfig{
 		DB:      p.Writer(),
-		Dialect: string(p.Dialect()),
+		Dialect: p.Dialect(),
 		Logger:  slog.New(slog.DiscardHandler),
 		OnFlush: func(size int, _ time.Duration, err error) {
 			if err == nil {
@@ -79,11 +79,10 @@ func newInboxBench(b *testing.B, url string) *inboxBench {
 // insert stores one fresh event, failing the benchmark on error.
 func (ib *inboxBench) insert(b *testing.B, ctx context.Context) {
 	n := ib.seq.Add(1)
-	err := ib.in.Insert(ctx, queue.Event{
+	_, err := ib.in.Insert(ctx, queue.Event{
 		Provider:      "retell",
 		Type:          "call_ended",
 		Key:           "retell:call_ended:bench_" + strconv.FormatInt(n, 10),
-		Queue:         queue.Critical,
 		Payload:       benchPayload,
 		Headers:       map[string]string{"content-type": "application/json", "user-agent": "Retell-Webhook/1.0"},
 		CorrelationID: "0b6f1c2e-1d0a-4f7e-9a53-5d2f8f4c0b1a",

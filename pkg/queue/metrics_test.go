@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/askproai/askpro/internal/dbtest"
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -23,14 +24,15 @@ func TestFlushMetrics(t *testing.T) {
 	assert.Error(t, err, "registering twice is refused")
 
 	p := openPool(t, dbtest.SQLite(t))
-	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: "sqlite", OnFlush: m.OnFlush})
+	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: pool.SQLite, OnFlush: m.OnFlush})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			assert.NoError(t, in.Insert(context.Background(), ev(fmt.Sprintf("evt_m%d", i))))
+			_, err := in.Insert(context.Background(), ev(fmt.Sprintf("evt_m%d", i)))
+			assert.NoError(t, err)
 		}(i)
 	}
 	wg.Wait()

@@ -99,10 +99,9 @@ func (c *Calcom) Verify(h http.Header, body []byte) error {
 }
 
 var (
-	calcomRules = map[string]rule{
-		"BOOKING_CREATED":     {queue: QueueCritical, ttl: 900 * time.Second},
-		"BOOKING_CANCELLED":   {queue: QueueHigh, ttl: 600 * time.Second},
-		"BOOKING_RESCHEDULED": {queue: QueueHigh, ttl: 600 * time.Second},
+	calcomTTLs = map[string]time.Duration{
+		"BOOKING_CREATED":   900 * time.Second,
+		"BOOKING_CANCELLED": 600 * time.Second,
 	}
-	calcomDefault = rule{queue: QueueNormal, ttl: 600 * time.Second}
+	calcomDefault = 600 * time.Second
 )

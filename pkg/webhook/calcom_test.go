@@ -101,31 +101,31 @@ func TestCalcomParse(t *testing.T) {
 			name: "booking_created fixture",
 			body: readTestdata(t, "calcom", "booking_created.json"),
 			want: webhook.Event{Provider: "calcom", Type: "BOOKING_CREATED", Key: "calcom:BOOKING_CREATED:q4Xk2mRbN8vT1sLpW7yZcD",
-				Queue: webhook.QueueCritical, TTL: 900 * time.Second},
+				TTL: 900 * time.Second},
 		},
 		{
 			name: "booking_cancelled fixture",
 			body: readTestdata(t, "calcom", "booking_cancelled.json"),
 			want: webhook.Event{Provider: "calcom", Type: "BOOKING_CANCELLED", Key: "calcom:BOOKING_CANCELLED:q4Xk2mRbN8vT1sLpW7yZcD",
-				Queue: webhook.QueueHigh, TTL: 600 * time.Second},
+				TTL: 600 * time.Second},
 		},
 		{
 			name: "booking_rescheduled fixture keys on the new uid",
 			body: readTestdata(t, "calcom", "booking_rescheduled.json"),
 			want: webhook.Event{Provider: "calcom", Type: "BOOKING_RESCHEDULED", Key: "calcom:BOOKING_RESCHEDULED:Vn3hT9wQe5KpR2aLm8xBfJ",
-				Queue: webhook.QueueHigh, TTL: 600 * time.Second},
+				TTL: 600 * time.Second},
 		},
 		{
 			name: "other trigger is normal",
 			body: webhooktest.CalcomBody("BOOKING_REQUESTED", "uid_3"),
 			want: webhook.Event{Provider: "calcom", Type: "BOOKING_REQUESTED", Key: "calcom:BOOKING_REQUESTED:uid_3",
-				Queue: webhook.QueueNormal, TTL: 600 * time.Second},
+				TTL: 600 * time.Second},
 		},
 		{
 			name: "flat MEETING_STARTED uses the root uid",
 			body: []byte(`{"triggerEvent":"MEETING_STARTED","createdAt":"2026-03-12T09:00:00Z","uid":"uid_4","bookingId":1}`),
 			want: webhook.Event{Provider: "calcom", Type: "MEETING_STARTED", Key: "calcom:MEETING_STARTED:uid_4",
-				Queue: webhook.QueueNormal, TTL: 600 * time.Second},
+				TTL: 600 * time.Second},
 		},
 	}
 	for _, tt := range tests {

@@ -43,7 +43,7 @@
 //	if err != nil {
 //		// errors.Is(err, webhook.ErrBadPayload): 400 with err's message, store nothing
 //	}
-//	// claim ev.Key, insert the row with ev.Queue, available_at now+ev.Delay,
+//	// claim ev.Key, insert the row (pkg/queue routes it by provider and type),
 //	// headers webhook.HeadersToStore(v.Name(), r.Header), complete with ev.TTL
 //	webhook.Ack(v.Name(), w)
 //
@@ -85,14 +85,13 @@
 // positive integer that fits int64 (a string of digits or a JSON number),
 // else 0; metadata of any shape never refuses the event.
 //
-// # Queues and TTLs
+// # Dedup TTLs
 //
-//	retell  call_ended critical 600 s; call_failed high 300 s;
-//	        call_analyzed normal, 5 s delay, 300 s; others normal 300 s
-//	calcom  BOOKING_CREATED critical 900 s; BOOKING_CANCELLED,
-//	        BOOKING_RESCHEDULED high 600 s; others normal 600 s
-//	stripe  payment_intent.succeeded critical 1800 s; charge.failed,
-//	        invoice.payment_failed high 900 s; others normal 900 s
+// (The queue, priority and delay of an event are pkg/queue's routing table.)
+//
+//	retell  call_ended 600 s; others 300 s
+//	calcom  BOOKING_CREATED 900 s; others 600 s
+//	stripe  payment_intent.succeeded 1800 s; others 900 s
 //
 // # Testing
 //

@@ -35,13 +35,13 @@ func Example() {
 		fmt.Println("400:", err)
 		return
 	}
-	fmt.Println(ev.Key, ev.Queue, ev.Queue.Priority(), ev.Delay, ev.TTL)
+	fmt.Println(ev.Key, ev.TTL)
 
 	rec := httptest.NewRecorder()
 	webhook.Ack(p.Name(), rec)
 	fmt.Println(rec.Code)
 	// Output:
-	// retell:call_analyzed:call_42 normal 2 5s 5m0s
+	// retell:call_analyzed:call_42 5m0s
 	// 204
 }
 
@@ -64,12 +64,12 @@ func ExampleStripe_Verify() {
 		fmt.Println(errors.Is(err, webhook.ErrUnauthorized), err)
 	}
 	ev, _ := webhook.Parse(webhook.ProviderStripe, body)
-	fmt.Println(ev.Key, ev.Queue, ev.TTL, ev.CompanyID)
+	fmt.Println(ev.Key, ev.TTL, ev.CompanyID)
 	// Output:
 	// false <nil>
 	// true webhook: signature timestamp out of range: 10m0s old, tolerance 5m0s
 	// true webhook: signature timestamp out of range: 10m0s in the future, tolerance 5m0s
-	// stripe:evt_1 critical 30m0s 7
+	// stripe:evt_1 30m0s 7
 }
 
 // HeadersToStore keeps what explains a payload and drops every secret.

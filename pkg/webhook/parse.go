@@ -21,7 +21,7 @@ func Known(provider string) bool {
 }
 
 // Parse validates a webhook body and derives the event to deduplicate,
-// store and queue. It needs no secret: verify the signature first with the
+// and store. It needs no secret: verify the signature first with the
 // provider's [Verifier]. Parse is safe for concurrent use and makes one pass
 // over the body.
 //
@@ -76,8 +76,8 @@ var retellLifecycle = map[string]bool{"call_started": true, "call_ended": true, 
 var retellQuery = jsonscan.NewQuery([]string{"event"}, []string{"call", "call_id"})
 
 // parseRetell derives the Retell event: key retell:{event}:{call.call_id}
-// for the lifecycle events, plus :{digest} for the others. Queues, delay and
-// TTL come from retellRules.
+// for the lifecycle events, plus :{digest} for the others. The dedup TTL
+// comes from retellTTLs.
 func parseRetell(body []byte) (Event, error) {
 	var v [2]jsonscan.Value
 	if err := scanBody(retellQuery, body, v[:]); err != nil {
@@ -101,8 +101,7 @@ func parseRetell(body []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	ru := lookup(retellRules, typ, retellDefault)
-	return Event{Provider: ProviderRetell, Type: typ, Key: key, Queue: ru.queue, Delay: ru.delay, TTL: ru.ttl}, nil
+	return Event{Provider: ProviderRetell, Type: typ, Key: key, TTL: ttlFor(retellTTLs, typ, retellDefault)}, nil
 }
 
 var calcomQuery = jsonscan.NewQuery([]string{"triggerEvent"}, []string{"payload", "uid"}, []string{"uid"}, []string{"createdAt"})
@@ -144,8 +143,7 @@ func parseCalcom(body []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	ru := lookup(calcomRules, typ, calcomDefault)
-	return Event{Provider: ProviderCalcom, Type: typ, Key: key, Queue: ru.queue, Delay: ru.delay, TTL: ru.ttl}, nil
+	return Event{Provider: ProviderCalcom, Type: typ, Key: key, TTL: ttlFor(calcomTTLs, typ, calcomDefault)}, nil
 }
 
 var stripeQuery = jsonscan.NewQuery([]string{"id"}, []string{"type"}, []string{"data", "object", "metadata", "company_id"})
@@ -171,8 +169,7 @@ func parseStripe(body []byte) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
-	ru := lookup(stripeRules, typ, stripeDefault)
-	return Event{Provider: ProviderStripe, Type: typ, Key: key, Queue: ru.queue, Delay: ru.delay, TTL: ru.ttl,
+	return Event{Provider: ProviderStripe, Type: typ, Key: key, TTL: ttlFor(stripeTTLs, typ, stripeDefault),
 		CompanyID: companyID(v[2])}, nil
 }
 

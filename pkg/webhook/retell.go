@@ -117,12 +117,10 @@ func parseRetellHeader(v string) (ts string, digest [32]byte, ok bool) {
 }
 
 var (
-	retellRules = map[string]rule{
-		"call_ended":    {queue: QueueCritical, ttl: 600 * time.Second},
-		"call_failed":   {queue: QueueHigh, ttl: 300 * time.Second},
-		"call_analyzed": {queue: QueueNormal, ttl: 300 * time.Second, delay: 5 * time.Second},
+	retellTTLs = map[string]time.Duration{
+		"call_ended": 600 * time.Second,
 	}
-	retellDefault = rule{queue: QueueNormal, ttl: 300 * time.Second}
+	retellDefault = 300 * time.Second
 )
 
 // checkWindow returns ErrTimestampOutOfRange, wrapped with the direction and

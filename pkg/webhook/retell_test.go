@@ -131,31 +131,31 @@ func TestRetellParse(t *testing.T) {
 			name: "call_started fixture",
 			body: readTestdata(t, "retell", "call_started.json"),
 			want: webhook.Event{Provider: "retell", Type: "call_started", Key: "retell:call_started:" + callID,
-				Queue: webhook.QueueNormal, TTL: 300 * time.Second},
+				TTL: 300 * time.Second},
 		},
 		{
 			name: "call_ended fixture",
 			body: readTestdata(t, "retell", "call_ended.json"),
 			want: webhook.Event{Provider: "retell", Type: "call_ended", Key: "retell:call_ended:" + callID,
-				Queue: webhook.QueueCritical, TTL: 600 * time.Second},
+				TTL: 600 * time.Second},
 		},
 		{
 			name: "call_analyzed fixture",
 			body: readTestdata(t, "retell", "call_analyzed.json"),
 			want: webhook.Event{Provider: "retell", Type: "call_analyzed", Key: "retell:call_analyzed:" + callID,
-				Queue: webhook.QueueNormal, TTL: 300 * time.Second, Delay: 5 * time.Second},
+				TTL: 300 * time.Second},
 		},
 		{
 			name: "call_failed is not a lifecycle event",
 			body: webhooktest.RetellBody("call_failed", "call_9"),
 			want: webhook.Event{Provider: "retell", Type: "call_failed", Key: "retell:call_failed:call_9:" + digest(webhooktest.RetellBody("call_failed", "call_9")),
-				Queue: webhook.QueueHigh, TTL: 300 * time.Second},
+				TTL: 300 * time.Second},
 		},
 		{
 			name: "transcript_updated is normal and repeats",
 			body: webhooktest.RetellBody("transcript_updated", "call_9"),
 			want: webhook.Event{Provider: "retell", Type: "transcript_updated", Key: "retell:transcript_updated:call_9:" + digest(webhooktest.RetellBody("transcript_updated", "call_9")),
-				Queue: webhook.QueueNormal, TTL: 300 * time.Second},
+				TTL: 300 * time.Second},
 		},
 	}
 	for _, tt := range tests {

@@ -165,10 +165,8 @@ func matchV1(v string, sum []byte) bool {
 }
 
 var (
-	stripeRules = map[string]rule{
-		"payment_intent.succeeded": {queue: QueueCritical, ttl: 1800 * time.Second},
-		"charge.failed":            {queue: QueueHigh, ttl: 900 * time.Second},
-		"invoice.payment_failed":   {queue: QueueHigh, ttl: 900 * time.Second},
+	stripeTTLs = map[string]time.Duration{
+		"payment_intent.succeeded": 1800 * time.Second,
 	}
-	stripeDefault = rule{queue: QueueNormal, ttl: 900 * time.Second}
+	stripeDefault = 900 * time.Second
 )

@@ -127,31 +127,31 @@ func TestStripeParse(t *testing.T) {
 			name: "payment_intent_succeeded fixture",
 			body: readTestdata(t, "stripe", "payment_intent_succeeded.json"),
 			want: webhook.Event{Provider: "stripe", Type: "payment_intent.succeeded", Key: "stripe:evt_3Ts0FixturePiSucceeded01",
-				Queue: webhook.QueueCritical, TTL: 1800 * time.Second},
+				TTL: 1800 * time.Second},
 		},
 		{
 			name: "charge_failed fixture",
 			body: readTestdata(t, "stripe", "charge_failed.json"),
 			want: webhook.Event{Provider: "stripe", Type: "charge.failed", Key: "stripe:evt_3Ts0FixtureChargeFailed1",
-				Queue: webhook.QueueHigh, TTL: 900 * time.Second},
+				TTL: 900 * time.Second},
 		},
 		{
 			name: "invoice_payment_failed fixture",
 			body: readTestdata(t, "stripe", "invoice_payment_failed.json"),
 			want: webhook.Event{Provider: "stripe", Type: "invoice.payment_failed", Key: "stripe:evt_1Ts0FixtureInvoiceFail01",
-				Queue: webhook.QueueHigh, TTL: 900 * time.Second},
+				TTL: 900 * time.Second},
 		},
 		{
 			name: "other type is normal, company from metadata",
 			body: webhooktest.StripeBody("evt_9", "customer.created", 42),
 			want: webhook.Event{Provider: "stripe", Type: "customer.created", Key: "stripe:evt_9",
-				Queue: webhook.QueueNormal, TTL: 900 * time.Second, CompanyID: 42},
+				TTL: 900 * time.Second, CompanyID: 42},
 		},
 		{
 			name: "company_id as a JSON number",
 			body: []byte(`{"id":"evt_n","type":"charge.failed","data":{"object":{"metadata":{"company_id":7}}}}`),
 			want: webhook.Event{Provider: "stripe", Type: "charge.failed", Key: "stripe:evt_n",
-				Queue: webhook.QueueHigh, TTL: 900 * time.Second, CompanyID: 7},
+				TTL: 900 * time.Second, CompanyID: 7},
 		},
 	}
 	for _, tt := range tests {

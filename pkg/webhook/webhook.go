@@ -109,7 +109,7 @@ var (
 )
 
 // Event is what [Parse] derives from a webhook body: enough to deduplicate,
-// store and queue it. The body itself is stored unchanged.
+// store it (pkg/queue routes it by provider and type). The body itself is stored unchanged.
 type Event struct {
 	// Provider is the provider name, e.g. "retell".
 	Provider string
@@ -121,11 +121,6 @@ type Event struct {
 	// "calcom:BOOKING_CREATED:{payload.uid}" or "stripe:{id}". It is
 	// printable valid UTF-8 of at most MaxKeyLen bytes.
 	Key string
-	// Queue is the processing queue of this event type.
-	Queue Queue
-	// Delay is how long processing waits after the event is stored
-	// (available_at = now + Delay); 5 s for Retell call_analyzed, else 0.
-	Delay time.Duration
 	// TTL is how long the dedup store remembers the key as completed.
 	TTL time.Duration
 	// CompanyID is the tenant named in the payload, 0 when unknown. Only
@@ -133,44 +128,10 @@ type Event struct {
 	CompanyID int64
 }
 
-// Queue is a processing queue. Workers take Critical before High before
-// Normal.
-type Queue string
-
-// The queues.
-const (
-	QueueCritical Queue = "critical"
-	QueueHigh     Queue = "high"
-	QueueNormal   Queue = "normal"
-)
-
-// Priority returns the queue's rank, lower first: critical 0, high 1,
-// normal 2. An unknown queue ranks as normal.
-func (q Queue) Priority() int {
-	switch q {
-	case QueueCritical:
-		return 0
-	case QueueHigh:
-		return 1
-	default:
-		return 2
-	}
-}
-
-// String returns the queue name as stored in webhook_events.queue.
-func (q Queue) String() string { return string(q) }
-
-// rule is the routing of one event type.
-type rule struct {
-	queue Queue
-	ttl   time.Duration
-	delay time.Duration
-}
-
-// lookup returns the rule for typ, or def.
-func lookup(rules map[string]rule, typ string, def rule) rule {
-	if r, ok := rules[typ]; ok {
-		return r
+// ttlFor returns the dedup TTL of typ in ttls, or def.
+func ttlFor(ttls map[string]time.Duration, typ string, def time.Duration) time.Duration {
+	if d, ok := ttls[typ]; ok {
+		return d
 	}
 	return def
 }

@@ -16,27 +16,6 @@ import (
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 )
 
-func TestQueuePriority(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		q    webhook.Queue
-		name string
-		prio int
-	}{
-		{webhook.QueueCritical, "critical", 0},
-		{webhook.QueueHigh, "high", 1},
-		{webhook.QueueNormal, "normal", 2},
-		{webhook.Queue("bogus"), "bogus", 2},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.name, tt.q.String())
-			assert.Equal(t, tt.prio, tt.q.Priority())
-		})
-	}
-}
-
 func TestErrorClasses(t *testing.T) {
 	t.Parallel()
 	for _, err := range []error{webhook.ErrMissingSignature, webhook.ErrMalformedSignature,

@@ -1,0 +1,14 @@
+// Package queuetest holds the conformance suite of the queue's SQL drivers:
+// one set of tests that every dialect must pass against a real database.
+//
+//	func TestDriverSQLite(t *testing.T) {
+//		queuetest.RunDriver(t, func(t *testing.T) *pool.Pool { return openPool(t, dbtest.SQLite(t)) })
+//	}
+//
+// The suite covers what the Inbox and the Reader rely on: batch inserts that
+// skip stored events, telling a duplicate from a new row, the routing
+// written with each row, payloads and keys kept byte for byte, header values
+// that never fail an insert, and the read model (list, get, stats). The
+// worker's claim, lease and guarded transitions will be added here with
+// their SQL.
+package queuetest

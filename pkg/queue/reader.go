@@ -1,0 +1,230 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/tenant"
+)
+
+// Job is one stored webhook event, the queue's job. Its JSON form is the
+// stable schema of `askpro webhooks -o json`.
+type Job struct {
+	ID        int64  `json:"id"`
+	Provider  string `json:"provider"`
+	EventType string `json:"event_type"`
+	// IdempotencyKey is compared byte for byte; it is normally UTF-8.
+	IdempotencyKey string `json:"idempotency_key"`
+	// CompanyID is the company the payload claims at ingestion (Stripe
+	// metadata.company_id), or nil. It is not checked against companies:
+	// processing resolves the tenant.
+	CompanyID *int64 `json:"company_id,omitempty"`
+	// Payload is the raw body as the provider sent it, byte for byte; JSON
+	// shows it as the JSON it is. Only [Reader.Get] fills it.
+	Payload json.RawMessage `json:"payload,omitempty"`
+	// Headers are the request headers kept with the event; only
+	// [Reader.Get] fills them.
+	Headers          map[string]string `json:"headers,omitempty"`
+	CorrelationID    string            `json:"correlation_id,omitempty"`
+	IPAddress        string            `json:"ip_address,omitempty"`
+	UserAgent        string            `json:"user_agent,omitempty"`
+	Status           Status            `json:"status"`
+	Queue            Queue             `json:"queue"`
+	Attempts         int               `json:"attempts"`
+	MaxAttempts      int               `json:"max_attempts"`
+	AvailableAt      time.Time         `json:"available_at"`
+	LockedBy         string            `json:"locked_by,omitempty"`
+	LockedUntil      *time.Time        `json:"locked_until,omitempty"`
+	LastError        string            `json:"last_error,omitempty"`
+	ProcessedAt      *time.Time        `json:"processed_at,omitempty"`
+	ProcessingTimeMS *int64            `json:"processing_time_ms,omitempty"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+}
+
+// Filter narrows [Reader.List]. The zero value lists the newest 100 events.
+type Filter struct {
+	// Status, if set, keeps only events in this status.
+	Status Status
+	// Provider, if set, keeps only events of this provider.
+	Provider string
+	// Limit bounds the events returned. Defaults to 100, at most 1000.
+	Limit int
+	// Offset skips this many events (of the newest first order).
+	Offset int
+}
+
+// Stat is the number of events of one provider in one status.
+type Stat struct {
+	Provider string `json:"provider"`
+	Status   Status `json:"status"`
+	Count    int64  `json:"count"`
+}
+
+var (
+	// ErrNotFound is returned by [Reader.Get] for an id that has no event.
+	ErrNotFound = errors.New("queue: event not found")
+	// ErrNotSystem is returned by the [Reader]'s methods called without a
+	// context marked with tenant.AsSystem: the inbox spans every company.
+	ErrNotSystem = errors.New("queue: reading the inbox needs a system context")
+)
+
+// Reader reads webhook_events for operators (`askpro webhooks`) and the
+// API. Every method needs a system context ([tenant.AsSystem]) and returns
+// [ErrNotSystem] without one. It is safe for concurrent use.
+type Reader struct {
+	db *sql.DB
+}
+
+// NewReader returns a Reader on the pool's read handle. Its only error is a
+// pool of an unknown dialect.
+func NewReader(p *pool.Pool) (*Reader, error) {
+	if _, err := newDriver(p.Dialect()); err != nil {
+		return nil, err
+	}
+	return &Reader{db: p.DB()}, nil
+}
+
+const jobCols = "id, provider, event_type, idempotency_key, company_id, correlation_id, ip_address, user_agent, status, queue, " +
+	"attempts, max_attempts, available_at, locked_by, locked_until, last_error, processed_at, processing_time_ms, created_at, updated_at"
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(...any) error }
+
+func scanJob(row scanner, extra ...any) (Job, error) {
+	var j Job
+	var key []byte
+	var company, ptime sql.NullInt64
+	var corr, ip, ua, lockedBy, lastErr sql.NullString
+	var lockedUntil, processedAt sql.NullTime
+	dest := []any{&j.ID, &j.Provider, &j.EventType, &key, &company, &corr, &ip, &ua, &j.Status, &j.Queue,
+		&j.Attempts, &j.MaxAttempts, &j.AvailableAt, &lockedBy, &lockedUntil, &lastErr, &processedAt, &ptime, &j.CreatedAt, &j.UpdatedAt}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		return j, err
+	}
+	j.IdempotencyKey = string(key)
+	j.CompanyID, j.ProcessingTimeMS = ptrInt64(company), ptrInt64(ptime)
+	j.CorrelationID, j.IPAddress, j.UserAgent, j.LockedBy, j.LastError = corr.String, ip.String, ua.String, lockedBy.String, lastErr.String
+	j.LockedUntil, j.ProcessedAt = ptrTime(lockedUntil), ptrTime(processedAt)
+	j.AvailableAt, j.CreatedAt, j.UpdatedAt = j.AvailableAt.UTC(), j.CreatedAt.UTC(), j.UpdatedAt.UTC()
+	return j, nil
+}
+
+// List returns events newest first, without payloads and headers. The
+// result is never nil. Errors: [ErrNotSystem], the database's.
+func (r *Reader) List(ctx context.Context, f Filter) ([]Job, error) {
+	if !tenant.IsSystem(ctx) {
+		return nil, ErrNotSystem
+	}
+	var where []string
+	var args []any
+	if f.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.Provider != "" {
+		where, args = append(where, "provider = ?"), append(args, f.Provider)
+	}
+	q := "SELECT " + jobCols + " FROM webhook_events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q += fmt.Sprintf(" ORDER BY id DESC LIMIT %d OFFSET %d", min(limit, 1000), max(f.Offset, 0))
+	rows, err := r.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queue: list events: %w", err)
+	}
+	defer rows.Close()
+	out := []Job{}
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("queue: list events: %w", err)
+		}
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queue: list events: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns one event with its payload and headers. A payload that is not
+// JSON (askpro stores only JSON; another writer might not) is returned as a
+// JSON string of its text, so that the Job still encodes. Errors:
+// [ErrNotFound], [ErrNotSystem], the database's.
+func (r *Reader) Get(ctx context.Context, id int64) (Job, error) {
+	if !tenant.IsSystem(ctx) {
+		return Job{}, ErrNotSystem
+	}
+	var payload []byte
+	var headers sql.NullString
+	j, err := scanJob(r.db.QueryRowContext(ctx, "SELECT "+jobCols+", payload, headers FROM webhook_events WHERE id = ?", id), &payload, &headers)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Job{}, fmt.Errorf("%w: id %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Job{}, fmt.Errorf("queue: get event %d: %w", id, err)
+	}
+	if json.Valid(payload) {
+		j.Payload = json.RawMessage(payload)
+	} else {
+		j.Payload, _ = json.Marshal(string(payload)) // a string never fails to encode
+	}
+	if headers.Valid && headers.String != "" {
+		if err := json.Unmarshal([]byte(headers.String), &j.Headers); err != nil {
+			return Job{}, fmt.Errorf("queue: get event %d: decode headers: %w", id, err)
+		}
+	}
+	return j, nil
+}
+
+// Stats counts events by provider and status, ordered by both. The result
+// is never nil. Errors: [ErrNotSystem], the database's.
+func (r *Reader) Stats(ctx context.Context) ([]Stat, error) {
+	if !tenant.IsSystem(ctx) {
+		return nil, ErrNotSystem
+	}
+	rows, err := r.db.QueryContext(ctx, "SELECT provider, status, COUNT(*) FROM webhook_events GROUP BY provider, status ORDER BY provider, status")
+	if err != nil {
+		return nil, fmt.Errorf("queue: event stats: %w", err)
+	}
+	defer rows.Close()
+	out := []Stat{}
+	for rows.Next() {
+		var s Stat
+		if err := rows.Scan(&s.Provider, &s.Status, &s.Count); err != nil {
+			return nil, fmt.Errorf("queue: event stats: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queue: event stats: %w", err)
+	}
+	return out, nil
+}
+
+func ptrInt64(n sql.NullInt64) *int64 {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Int64
+	return &v
+}
+
+func ptrTime(n sql.NullTime) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	v := n.Time.UTC()
+	return &v
+}
