@@ -8,6 +8,7 @@ import (
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 )
 
@@ -84,6 +85,19 @@ func (f *Factory) openStore(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	return store.New(store.Config{DB: p.DB(), Writer: p.Writer(), Dialect: string(p.Dialect())})
+}
+
+// openEvents opens the database and returns the webhook inbox's reader,
+// refusing a schema that is not the binary's.
+func (f *Factory) openEvents(ctx context.Context) (*queue.Reader, error) {
+	p, err := f.Pool(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchema(ctx, p); err != nil {
+		return nil, err
+	}
+	return queue.NewReader(p)
 }
 
 // CheckSchema returns an error (exit 1) when the database's migration

@@ -20,6 +20,7 @@ import (
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/pflag"
 )
@@ -61,13 +62,16 @@ type Factory struct {
 	// fixes it (exit 1).
 	Store func(ctx context.Context) (*store.Store, error)
 
-	// Companies, Branches, Services, WorkingHours and Events are the
-	// repositories of Store, for commands that need only one.
+	// Companies, Branches, Services and WorkingHours are the repositories
+	// of Store, for commands that need only one.
 	Companies    func(ctx context.Context) (*store.Companies, error)
 	Branches     func(ctx context.Context) (*store.Branches, error)
 	Services     func(ctx context.Context) (*store.Services, error)
 	WorkingHours func(ctx context.Context) (*store.WorkingHours, error)
-	Events       func(ctx context.Context) (*store.WebhookEvents, error)
+	// Events opens the database and returns the webhook inbox's read model
+	// (pkg/queue owns webhook_events). It refuses a database whose schema
+	// is not the binary's, as Store does.
+	Events func(ctx context.Context) (*queue.Reader, error)
 
 	mu    sync.Mutex
 	flags map[string]*pflag.Flag
@@ -121,7 +125,7 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.Branches = repo(f, func(s *store.Store) *store.Branches { return s.Branches })
 	f.Services = repo(f, func(s *store.Store) *store.Services { return s.Services })
 	f.WorkingHours = repo(f, func(s *store.Store) *store.WorkingHours { return s.WorkingHours })
-	f.Events = repo(f, func(s *store.Store) *store.WebhookEvents { return s.Events })
+	f.Events = f.openEvents
 	return f
 }
 

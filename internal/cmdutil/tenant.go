@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 )
@@ -24,7 +25,7 @@ func InputError(err error) error {
 // NotFound turns store.ErrNotFound into an exit-1 error naming what and id;
 // other errors pass through unchanged.
 func NotFound(err error, what string, id int64) error {
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, queue.ErrNotFound) {
 		return &ExitError{Code: ExitBad, Err: fmt.Errorf("%s %d not found", what, id)}
 	}
 	return err

@@ -1,6 +1,7 @@
 // Package store holds askpro's repositories: companies, branches, services,
-// working hours and customers (calls, appointments, payments, webhook events,
-// API keys and the audit log join them as the features that fill them land).
+// working hours and customers (calls, appointments, payments, API keys and
+// the audit log join them as the features that fill them land). The webhook
+// inbox is not here: pkg/queue owns it, its rows and its statuses.
 //
 // # Tenancy
 //

@@ -66,7 +66,6 @@ type Store struct {
 	Services     *Services
 	WorkingHours *WorkingHours
 	Customers    *Customers
-	Events       *WebhookEvents
 }
 
 // New validates cfg and returns a Store.
@@ -92,7 +91,6 @@ func New(cfg Config) (*Store, error) {
 	s.Services = &Services{s}
 	s.WorkingHours = &WorkingHours{s}
 	s.Customers = &Customers{s}
-	s.Events = &WebhookEvents{s}
 	return s, nil
 }
 

@@ -7,14 +7,14 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
-	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
 // eventLister is the read-model method `webhooks list` calls.
 type eventLister interface {
-	List(ctx context.Context, f store.EventFilter) ([]store.WebhookEvent, error)
+	List(ctx context.Context, f queue.Filter) ([]queue.Job, error)
 }
 
 // ListOptions holds what `askpro webhooks list` needs.
@@ -42,7 +42,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Status != "" {
-				if err := cmdutil.CheckChoice("status", opts.Status, store.EventStatuses); err != nil {
+				if err := cmdutil.CheckChoice("status", opts.Status, Statuses); err != nil {
 					return err
 				}
 			}
@@ -61,7 +61,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Status, "status", "", "only events in this status: "+strings.Join(store.EventStatuses, ", "))
+	fl.StringVar(&opts.Status, "status", "", "only events in this status: "+strings.Join(Statuses, ", "))
 	fl.StringVar(&opts.Provider, "provider", "", "only events of this provider: "+strings.Join(Providers, ", "))
 	fl.IntVar(&opts.Limit, "limit", 50, "at most this many events (1-1000)")
 	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
@@ -73,7 +73,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := events.List(tenant.AsSystem(ctx), store.EventFilter{Status: opts.Status, Provider: opts.Provider, Page: store.Page{Limit: opts.Limit}})
+	rows, err := events.List(tenant.AsSystem(ctx), queue.Filter{Status: queue.Status(opts.Status), Provider: opts.Provider, Limit: opts.Limit})
 	if err != nil {
 		return err
 	}

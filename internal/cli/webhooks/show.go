@@ -7,14 +7,14 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
-	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
 // eventGetter is the read-model method `webhooks show` calls.
 type eventGetter interface {
-	Get(ctx context.Context, id int64) (store.WebhookEvent, error)
+	Get(ctx context.Context, id int64) (queue.Job, error)
 }
 
 // ShowOptions holds what `askpro webhooks show` needs.

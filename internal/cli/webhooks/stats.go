@@ -6,14 +6,14 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
-	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
 // eventCounter is the read-model method `webhooks stats` calls.
 type eventCounter interface {
-	Stats(ctx context.Context) ([]store.EventStat, error)
+	Stats(ctx context.Context) ([]queue.Stat, error)
 }
 
 // StatsOptions holds what `askpro webhooks stats` needs.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/stretchr/testify/assert"
@@ -18,26 +19,26 @@ import (
 
 // fakeEvents fakes the inbox read model; a method whose func is unset panics.
 type fakeEvents struct {
-	list  func(ctx context.Context, f store.EventFilter) ([]store.WebhookEvent, error)
-	get   func(ctx context.Context, id int64) (store.WebhookEvent, error)
-	stats func(ctx context.Context) ([]store.EventStat, error)
+	list  func(ctx context.Context, f queue.Filter) ([]queue.Job, error)
+	get   func(ctx context.Context, id int64) (queue.Job, error)
+	stats func(ctx context.Context) ([]queue.Stat, error)
 }
 
-func (f *fakeEvents) List(ctx context.Context, flt store.EventFilter) ([]store.WebhookEvent, error) {
+func (f *fakeEvents) List(ctx context.Context, flt queue.Filter) ([]queue.Job, error) {
 	if f.list == nil {
 		panic("List called")
 	}
 	return f.list(ctx, flt)
 }
 
-func (f *fakeEvents) Get(ctx context.Context, id int64) (store.WebhookEvent, error) {
+func (f *fakeEvents) Get(ctx context.Context, id int64) (queue.Job, error) {
 	if f.get == nil {
 		panic("Get called")
 	}
 	return f.get(ctx, id)
 }
 
-func (f *fakeEvents) Stats(ctx context.Context) ([]store.EventStat, error) {
+func (f *fakeEvents) Stats(ctx context.Context) ([]queue.Stat, error) {
 	if f.stats == nil {
 		panic("Stats called")
 	}
@@ -61,7 +62,7 @@ func setup(t *testing.T) testBundle {
 	return testBundle{io: ios, out: out, errOut: errOut, factory: f}
 }
 
-var ended = store.WebhookEvent{ID: 11, Provider: "retell", EventType: "call_ended", IdempotencyKey: "retell:call_ended:c1",
+var ended = queue.Job{ID: 11, Provider: "retell", EventType: "call_ended", IdempotencyKey: "retell:call_ended:c1",
 	Status: "pending", Queue: "critical", MaxAttempts: 3, Payload: json.RawMessage(`{"event":"call_ended"}`),
 	AvailableAt: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC), CreatedAt: time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)}
 
@@ -106,10 +107,10 @@ func TestNewCmdList(t *testing.T) {
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	fake := &fakeEvents{list: func(ctx context.Context, f store.EventFilter) ([]store.WebhookEvent, error) {
+	fake := &fakeEvents{list: func(ctx context.Context, f queue.Filter) ([]queue.Job, error) {
 		assert.True(t, tenant.IsSystem(ctx), "the inbox is read across companies")
-		assert.Equal(t, store.EventFilter{Status: "pending", Provider: "retell", Page: store.Page{Limit: 5}}, f)
-		return []store.WebhookEvent{ended}, nil
+		assert.Equal(t, queue.Filter{Status: queue.Pending, Provider: "retell", Limit: 5}, f)
+		return []queue.Job{ended}, nil
 	}}
 	err := listRun(context.Background(), &ListOptions{IO: b.io, Status: "pending", Provider: "retell", Limit: 5,
 		Events: func(context.Context) (eventLister, error) { return fake, nil }})
@@ -120,11 +121,11 @@ func TestListRun(t *testing.T) {
 
 func TestShowRun(t *testing.T) {
 	t.Parallel()
-	fake := &fakeEvents{get: func(ctx context.Context, id int64) (store.WebhookEvent, error) {
+	fake := &fakeEvents{get: func(ctx context.Context, id int64) (queue.Job, error) {
 		if id == 11 {
 			return ended, nil
 		}
-		return store.WebhookEvent{}, store.ErrNotFound
+		return queue.Job{}, queue.ErrNotFound
 	}}
 	events := func(context.Context) (eventGetter, error) { return fake, nil }
 	b := setup(t)
@@ -134,7 +135,7 @@ func TestShowRun(t *testing.T) {
 
 	b = setup(t)
 	require.NoError(t, showRun(context.Background(), &ShowOptions{IO: b.io, ID: 11, Events: events, Exporter: cmdutil.JSONExporter{}}))
-	var got store.WebhookEvent
+	var got queue.Job
 	require.NoError(t, json.Unmarshal(b.out.Bytes(), &got))
 	assert.Equal(t, "retell:call_ended:c1", got.IdempotencyKey)
 
@@ -151,9 +152,9 @@ func TestShowRun(t *testing.T) {
 
 func TestStatsRun(t *testing.T) {
 	t.Parallel()
-	fake := &fakeEvents{stats: func(ctx context.Context) ([]store.EventStat, error) {
+	fake := &fakeEvents{stats: func(ctx context.Context) ([]queue.Stat, error) {
 		assert.True(t, tenant.IsSystem(ctx))
-		return []store.EventStat{{Provider: "stripe", Status: "processed", Count: 12}}, nil
+		return []queue.Stat{{Provider: "stripe", Status: "processed", Count: 12}}, nil
 	}}
 	b := setup(t)
 	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: func(context.Context) (eventCounter, error) { return fake, nil }}))
