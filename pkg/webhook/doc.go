@@ -1,8 +1,8 @@
 // Package webhook holds the provider adapters of askpro's webhook ingestion:
 // signature verification, and, separately, parsing into event type,
-// idempotency key, queue and dedup TTL, and the acknowledgement each
-// provider expects. It does no I/O; the HTTP server (pkg/server) composes
-// it with the dedup store and the event table.
+// idempotency key and dedup TTL, and the acknowledgement each provider
+// expects. It does no I/O; pkg/ingest composes it with the dedup store and
+// the event table (pkg/queue, which also routes events to their queues).
 //
 // # Verifiers
 //
