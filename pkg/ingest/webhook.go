@@ -183,6 +183,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Provider:      name,
 		Type:          ev.Type,
 		Key:           ev.Key,
+		CompanyID:     ev.CompanyID,
 		Payload:       body,
 		Headers:       webhook.HeadersToStore(name, r.Header),
 		CorrelationID: correlation.CorrelationID(ctx),
