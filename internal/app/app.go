@@ -123,7 +123,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	}()
 
 	// 2. The database.
-	pc := poolConfig(cfg.Database.Pool)
+	pc := cfg.Database.Pool.Pool()
 	pc.Logger = log
 	a.Pool, err = pool.Open(ctx, cfg.Database.URL, pc)
 	if err != nil {
@@ -257,21 +257,6 @@ func (a *App) Close() error {
 		keep(a.Pool.Close())
 	}
 	return first
-}
-
-// poolConfig turns the config's pool section into a pool.Config.
-func poolConfig(c config.PoolConfig) pool.Config {
-	return pool.Config{
-		MinConns:          c.MinConnections,
-		MaxConns:          c.MaxConnections,
-		ConnectionTimeout: c.ConnectionTimeout,
-		IdleTimeout:       c.IdleTimeout,
-		MaxLifetime:       c.MaxLifetime,
-		RetryAttempts:     c.RetryAttempts,
-		RetryDelay:        c.RetryDelay,
-		HealthInterval:    c.HealthInterval,
-		QueryTimeout:      c.QueryTimeout,
-	}
 }
 
 // migrate brings the database at url to the latest embedded schema.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 
 	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/cmdutil"
@@ -16,7 +16,13 @@ import (
 
 // ServeOptions holds what `askpro serve` needs.
 type ServeOptions struct {
-	f                  *cmdutil.Factory
+	// Config returns the effective configuration.
+	Config func() (*config.Config, error)
+	// Logger returns serve's logger (log.format at log.level).
+	Logger func() *slog.Logger
+	// Version is the build version, reported in logs and health output.
+	Version string
+
 	InsecureSkipVerify bool
 	// Listener, if set, is used instead of listening on http.addr (tests).
 	Listener net.Listener
@@ -26,7 +32,7 @@ type ServeOptions struct {
 
 // NewCmdServe builds `askpro serve`.
 func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{f: f}
+	opts := &ServeOptions{Config: f.Config, Logger: f.Logger, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server: webhooks, health and metrics",
@@ -38,6 +44,9 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 			"a provider whose secret is set is always verified.",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// serve logs in the configured format and level, not as a
+			// short command's warnings-only text.
+			f.Verbose = true
 			if runF != nil {
 				return runF(opts)
 			}
@@ -50,27 +59,21 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	return cmd
 }
 
+// serveRun builds the application from the configuration and serves until
+// ctx ends. Configuration errors (http.addr, database.url, redis.url, ...)
+// are found by Config and app.New before anything is opened or changed,
+// and exit 2.
 func serveRun(ctx context.Context, opts *ServeOptions) error {
-	f := opts.f
-	cfg, err := f.Config()
+	cfg, err := opts.Config()
 	if err != nil {
 		return err
 	}
-	f.Verbose = true
-	log := f.Logger()
-
-	// Configuration errors exit 2 before anything is changed: the listen
-	// address here, the rest in app.New before it opens anything.
-	if opts.Listener == nil {
-		if err := checkListenAddr(cfg.HTTP.Addr); err != nil {
-			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: &config.KeyError{Key: "http.addr", Err: err}}
-		}
-	}
+	log := opts.Logger()
 	// app.New migrates the database to the embedded schema (so the schema
 	// check the other commands make is not needed here).
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger:             log,
-		Version:            f.Version,
+		Version:            opts.Version,
 		InsecureSkipVerify: opts.InsecureSkipVerify,
 		Migrate:            true,
 	})
@@ -102,18 +105,5 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	log.Info("serve: stopped cleanly")
-	return nil
-}
-
-// checkListenAddr refuses an address net.Listen could never use: no port,
-// or a port that is not a number from 0 to 65535.
-func checkListenAddr(addr string) error {
-	_, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
-	}
 	return nil
 }

@@ -12,21 +12,6 @@ import (
 	"github.com/askproai/askpro/pkg/store"
 )
 
-// PoolConfig turns the config's pool section into a pool.Config.
-func PoolConfig(c config.PoolConfig) pool.Config {
-	return pool.Config{
-		MinConns:          c.MinConnections,
-		MaxConns:          c.MaxConnections,
-		ConnectionTimeout: c.ConnectionTimeout,
-		IdleTimeout:       c.IdleTimeout,
-		MaxLifetime:       c.MaxLifetime,
-		RetryAttempts:     c.RetryAttempts,
-		RetryDelay:        c.RetryDelay,
-		HealthInterval:    c.HealthInterval,
-		QueryTimeout:      c.QueryTimeout,
-	}
-}
-
 func (f *Factory) openPool(ctx context.Context, long bool) (*pool.Pool, error) {
 	cfg, err := f.Config()
 	if err != nil {
@@ -38,7 +23,7 @@ func (f *Factory) openPool(ctx context.Context, long bool) (*pool.Pool, error) {
 	if f.pool != nil {
 		return f.pool, nil
 	}
-	pc := PoolConfig(cfg.Database.Pool)
+	pc := cfg.Database.Pool.Pool()
 	if !long {
 		pc.MinConns, pc.HealthInterval = -1, -1
 	}

@@ -64,6 +64,22 @@ type PoolConfig struct {
 	QueryTimeout      time.Duration `mapstructure:"query_timeout"`
 }
 
+// Pool returns the section as a pool.Config (without a Logger): the one
+// mapping from configuration keys to the pool's policy.
+func (c PoolConfig) Pool() pool.Config {
+	return pool.Config{
+		MinConns:          c.MinConnections,
+		MaxConns:          c.MaxConnections,
+		ConnectionTimeout: c.ConnectionTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxLifetime:       c.MaxLifetime,
+		RetryAttempts:     c.RetryAttempts,
+		RetryDelay:        c.RetryDelay,
+		HealthInterval:    c.HealthInterval,
+		QueryTimeout:      c.QueryTimeout,
+	}
+}
+
 // RedisConfig points at Redis. An empty URL means no Redis: the in-process
 // dedup store and rate limiter serve one process.
 type RedisConfig struct {

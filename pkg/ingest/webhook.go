@@ -118,7 +118,7 @@ func NewWebhooks(cfg WebhookConfig) (*Webhooks, error) {
 }
 
 func (h *Webhooks) add(name string, v Verifier) error {
-	if !known(name) {
+	if !webhook.Known(name) {
 		return fmt.Errorf("ingest: unknown webhook provider %q", name)
 	}
 	if _, dup := h.providers[name]; dup {
@@ -167,7 +167,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// 3. JSON (UTF-8, RFC 8259, any depth), event type and idempotency key.
-	ev, err := parse(name, body)
+	ev, err := webhook.Parse(name, body)
 	if err != nil {
 		h.m.rejected.WithLabelValues(name, "bad_payload").Inc()
 		msg := sanitize.Log(err.Error())
@@ -216,7 +216,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.log.DebugContext(ctx, "webhook: stored", "provider", name, "event_type", ev.Type, "key", ev.Key)
 	}
-	ack(name, w)
+	webhook.Ack(name, w)
 }
 
 // signatureReason names a verification failure for logs and metrics.
