@@ -24,6 +24,6 @@ var Statuses = func() []string {
 // unknown verb is a usage error.
 func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "webhooks", Short: "Look into the webhook inbox (webhook_events)"}
-	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdStats(f, nil))
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdStats(f, nil), NewCmdSend(f, nil))
 	return cmdutil.RequireSubcommand(cmd)
 }
