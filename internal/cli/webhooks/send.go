@@ -324,7 +324,7 @@ func sendRun(ctx context.Context, opts *SendOptions) error {
 	}
 	res.DurationMS = now().Sub(start).Milliseconds()
 	res.Status = resp.StatusCode
-	res.CorrelationID = sanitize.String(resp.Header.Get(correlation.Header), 128)
+	res.CorrelationID = printable(sanitize.String(resp.Header.Get(correlation.Header), 128))
 	res.BodyTruncated = len(raw) > MaxSendResponseBody
 	res.Body = printable(sanitize.String(string(raw), MaxSendResponseBody))
 
