@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	_ "github.com/golang-migrate/migrate/v4/database/mysql"  // registers mysql://
@@ -119,6 +120,13 @@ func New(url string, cfg Config) (*Migrator, error) {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.Default()
+	}
+	if dialect == "sqlite" {
+		// Say that the directory is missing, as pool.Open does, instead of
+		// SQLite's "unable to open database file (14)".
+		if err := pool.CheckDirectory(url); err != nil {
+			return nil, err
+		}
 	}
 	m := &Migrator{url: migrateURL, dialect: dialect, logger: logger.With("dialect", dialect)}
 	if err := m.open(); err != nil {

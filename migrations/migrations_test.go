@@ -17,6 +17,7 @@ import (
 	"github.com/askproai/askpro/internal/dbtest"
 	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/migrations"
+	"github.com/askproai/askpro/pkg/pool"
 )
 
 // upFiles counts the embedded up migrations of dialect, read from disk.
@@ -259,6 +260,9 @@ func TestNewErrors(t *testing.T) {
 		{"sqlite without path", "sqlite://", migrations.ErrUnsupportedURL},
 		{"mysql empty", "mysql://", migrations.ErrUnsupportedURL},
 		{"mysql unreachable", "mysql://root:s3cret-pw@tcp(127.0.0.1:1)/askpro?timeout=2s", nil},
+		// Reported as pool.Open reports it, not as SQLite's "unable to open
+		// database file (14)".
+		{"sqlite in a missing directory", "sqlite:///nonexistent-askpro-dir/askpro.db", pool.ErrNoDirectory},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

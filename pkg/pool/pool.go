@@ -155,6 +155,22 @@ func (p *Pool) open(ctx context.Context, t *target) error {
 	return fmt.Errorf("%w %q", ErrUnsupportedScheme, t.dialect)
 }
 
+// CheckDirectory returns an error wrapping [ErrNoDirectory] when rawURL is a
+// SQLite URL whose file lies in a directory that does not exist, and nil for
+// every other URL it can parse (a MySQL URL is always nil). Tools that open
+// the database file by other means (migrations) call it to report a mistyped
+// path the way [Open] does.
+func CheckDirectory(rawURL string) error {
+	t, err := parseURL(rawURL, Config{}.withDefaults())
+	if err != nil {
+		return err
+	}
+	if t.dialect != SQLite {
+		return nil
+	}
+	return checkDir(t.path, t.masked)
+}
+
 // checkDir returns an error wrapping [ErrNoDirectory] when the directory
 // of the SQLite file at path does not exist or is not a directory.
 func checkDir(path, masked string) error {
