@@ -30,6 +30,12 @@ const (
 	erQueryInterrupted  = 1317 // ER_QUERY_INTERRUPTED: server shutting down or KILL QUERY
 )
 
+// Server error numbers of the other classifiers.
+const (
+	erDupEntry        = 1062 // ER_DUP_ENTRY
+	erTooManyPrepared = 1461 // ER_MAX_PREPARED_STMT_COUNT_REACHED
+)
+
 // IsTransient reports whether err is a database error that may succeed when
 // the whole operation is tried again: the server refused or dropped the
 // connection (connection refused/reset, bad or invalid connection, server
@@ -153,4 +159,28 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
+// violation: MySQL/MariaDB 1062 (ER_DUP_ENTRY), SQLite
+// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY.
+func IsUniqueViolation(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == erDupEntry
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// IsTooManyPreparedStatements reports whether err is MySQL's
+// ER_MAX_PREPARED_STMT_COUNT_REACHED (1461): the server's
+// max_prepared_stmt_count, shared by every client, is used up, and a
+// statement should be sent unprepared.
+func IsTooManyPreparedStatements(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == erTooManyPrepared
 }

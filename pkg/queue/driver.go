@@ -1,11 +1,8 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
 
 	"github.com/askproai/askpro/pkg/pool"
 )
@@ -114,13 +111,7 @@ func (mysqlDriver) batchLen(n int) int {
 // CLIENT_FOUND_ROWS).
 func (mysqlDriver) insertSQL(n int) string { return valuesSQL(n, " ON DUPLICATE KEY UPDATE id = id") }
 
-// errTooManyPreparedStatements is MySQL's ER_MAX_PREPARED_STMT_COUNT_REACHED.
-const errTooManyPreparedStatements = 1461
-
-func (mysqlDriver) tooManyPrepared(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == errTooManyPreparedStatements
-}
+func (mysqlDriver) tooManyPrepared(err error) bool { return pool.IsTooManyPreparedStatements(err) }
 
 // sqliteDriver is SQLite through modernc.org/sqlite, with the pool's single
 // writer connection.

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/tenant"
-	"github.com/go-sql-driver/mysql"
-	"modernc.org/sqlite"
 )
 
 var (
@@ -108,26 +107,12 @@ func companyID(ctx context.Context) (int64, error) {
 	return id, nil
 }
 
-// IsUniqueViolation reports whether err is a UNIQUE/PRIMARY KEY violation on
-// MySQL/MariaDB (1062) or SQLite (SQLITE_CONSTRAINT_UNIQUE / _PRIMARYKEY).
-func IsUniqueViolation(err error) bool {
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		return me.Number == 1062
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		return se.Code() == 2067 || se.Code() == 1555
-	}
-	return false
-}
-
 // mapWriteErr turns a UNIQUE violation into ErrConflict naming what clashed.
 func mapWriteErr(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	if IsUniqueViolation(err) {
+	if pool.IsUniqueViolation(err) {
 		return fmt.Errorf("%w: %s", ErrConflict, what)
 	}
 	return err
