@@ -1,4 +1,4 @@
-// Package webhooks holds `askpro webhooks list | show | stats`: one Options
+// Package webhooks holds `askpro webhooks list | show | stats | send`: one Options
 // struct and one run function per verb.
 package webhooks
 
@@ -23,7 +23,7 @@ var Statuses = func() []string {
 // NewCmdWebhooks builds `askpro webhooks` and its verbs. A missing or
 // unknown verb is a usage error.
 func NewCmdWebhooks(f *cmdutil.Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "webhooks", Short: "Look into the webhook inbox (webhook_events)"}
+	cmd := &cobra.Command{Use: "webhooks", Short: "Look into the webhook inbox (webhook_events) and send signed sample events"}
 	cmd.AddCommand(NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdStats(f, nil), NewCmdSend(f, nil))
 	return cmdutil.RequireSubcommand(cmd)
 }
