@@ -23,9 +23,6 @@ const WebhookPattern = "POST /webhooks/{provider}"
 // DefaultMaxBodyBytes is the default WebhookConfig.MaxBodyBytes (1 MiB).
 const DefaultMaxBodyBytes = 1 << 20
 
-// maxStoredUserAgent bounds webhook_events.user_agent, in bytes.
-const maxStoredUserAgent = 256
-
 // Inserter stores an event durably; *queue.Inbox implements it. Insert
 // returns a nil error once the row is committed, also when the same event's
 // row was committed before (the result then says Duplicate).
@@ -188,7 +185,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Headers:       webhook.HeadersToStore(name, r.Header),
 		CorrelationID: correlation.CorrelationID(ctx),
 		IPAddress:     clientIP(r),
-		UserAgent:     sanitize.String(r.UserAgent(), maxStoredUserAgent),
+		UserAgent:     r.UserAgent(), // the Inbox bounds it (valid UTF-8, 256 bytes)
 	}
 	out, err := h.cfg.Guard.Do(ctx, ev.Key, ev.TTL, func(ctx context.Context) (bool, error) {
 		res, err := h.cfg.Inbox.Insert(ctx, qe)
@@ -234,13 +231,14 @@ func signatureReason(err error) string {
 }
 
 // clientIP is the peer address of the request. X-Forwarded-For is not
-// trusted here: a proxy that sets it is a deployment decision.
+// trusted here: a proxy that sets it is a deployment decision. The Inbox
+// bounds the stored value; the peer address is not request content.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return r.RemoteAddr
 	}
-	return sanitize.String(host, 45)
+	return host
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
