@@ -264,7 +264,7 @@ func describeSQLite(t testing.TB, db *sql.DB) schemaDesc {
 	for _, table := range tables {
 		td := tableDesc{Defaults: map[string]string{}}
 		pk := map[int]string{}
-		rows, err := db.QueryContext(ctx, `SELECT name, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`, table)
+		rows, err := db.QueryContext(ctx, `SELECT name, "notnull", dflt_value, pk FROM pragma_table_xinfo(?) ORDER BY cid`, table)
 		require.NoError(t, err)
 		for rows.Next() {
 			var col string

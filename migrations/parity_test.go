@@ -114,7 +114,7 @@ func TestSchemaContract(t *testing.T) {
 		"payments":     {unique: []string{"stripe_object_id"}, fks: []string{"company_id -> companies(id) ON DELETE SET NULL"}},
 		"webhook_events": {
 			unique:  []string{"provider,idempotency_key"},
-			indexes: []string{"status,priority,available_at", "created_at", "company_id"},
+			indexes: []string{"claimable,priority,available_at", "status,locked_until", "created_at", "company_id"},
 		},
 		"api_keys": {
 			unique: []string{"key_hash"},
