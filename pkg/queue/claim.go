@@ -259,9 +259,36 @@ const reapReason = "LEASE_EXPIRED: the worker holding the job stopped renewing i
 // counts, so a job with no attempts left goes to dead_letter, the others
 // are available again at once. It returns the jobs dead-lettered and
 // retried.
-func reap(ctx context.Context, db execer, now time.Time) (dead, retried int64, err error) {
+//
+// It looks first with a plain read, which takes no locks: in the common
+// case there is nothing to take back, and a locking scan of the lease index
+// would only contend with the claims and completions of live workers. The
+// UPDATEs name the ids found and repeat the guard, so a job completed or
+// renewed in between is left alone.
+func reap(ctx context.Context, db *sql.DB, now time.Time) (dead, retried int64, err error) {
+	rows, err := db.QueryContext(ctx, "SELECT id FROM webhook_events WHERE status = 'processing' AND locked_until < ? ORDER BY id LIMIT 1000", now)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, 0, fmt.Errorf("reap expired leases: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
+	}
+	if len(ids) == 0 {
+		return 0, 0, nil
+	}
+	in := placeholders(len(ids))
 	res, err := db.ExecContext(ctx, "UPDATE webhook_events SET status = 'dead_letter', last_error = ?, locked_by = NULL, locked_until = NULL, updated_at = ? "+
-		"WHERE status = 'processing' AND locked_until < ? AND attempts >= max_attempts", reapReason, now, now)
+		"WHERE status = 'processing' AND locked_until < ? AND attempts >= max_attempts AND id IN ("+in+")", append([]any{reapReason, now, now}, ids...)...)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
 	}
@@ -269,7 +296,7 @@ func reap(ctx context.Context, db execer, now time.Time) (dead, retried int64, e
 		return 0, 0, err
 	}
 	res, err = db.ExecContext(ctx, "UPDATE webhook_events SET status = 'retrying', available_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, updated_at = ? "+
-		"WHERE status = 'processing' AND locked_until < ?", now, reapReason, now, now)
+		"WHERE status = 'processing' AND locked_until < ? AND id IN ("+in+")", append([]any{now, reapReason, now, now}, ids...)...)
 	if err != nil {
 		return dead, 0, fmt.Errorf("reap expired leases: %w", err)
 	}

@@ -55,7 +55,11 @@ type Config struct {
 
 // Store is the entry point to the repositories. It is safe for concurrent use.
 type Store struct {
-	db, w   querier
+	db, w querier
+	// wdb is the writer handle and wstmts its prepared statements: where
+	// inTx begins transactions, and what WithTx's transaction runs on.
+	wdb     *sql.DB
+	wstmts  *stmts
 	dialect string
 	region  string
 	now     func() time.Time
@@ -87,9 +91,13 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Dialect != "mysql" && cfg.Dialect != "sqlite" {
 		return nil, fmt.Errorf("store: unknown dialect %q (want mysql or sqlite)", cfg.Dialect)
 	}
-	s := &Store{db: cfg.DB, w: cfg.DB, dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
-	if cfg.Writer != nil {
-		s.w = cfg.Writer
+	s := &Store{dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
+	rs := newStmts(cfg.DB)
+	s.db = dbQuerier{db: cfg.DB, c: rs}
+	s.wdb, s.wstmts, s.w = cfg.DB, rs, s.db
+	if cfg.Writer != nil && cfg.Writer != cfg.DB {
+		s.wdb, s.wstmts = cfg.Writer, newStmts(cfg.Writer)
+		s.w = dbQuerier{db: cfg.Writer, c: s.wstmts}
 	}
 	if s.region == "" {
 		s.region = "DE"
@@ -118,9 +126,12 @@ func (s *Store) wire() {
 // through the transaction that records the job's outcome). It shares the
 // receiver's dialect, region and clock. The returned Store is as safe for
 // concurrent use as tx is, which is to say not: use it from the goroutine
-// that owns tx, and not after tx ends.
+// that owns tx, and not after tx ends. tx must be a transaction of the
+// Store's writer handle (Config.Writer, or DB without one): the Store's
+// prepared statements are reused on it.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
-	c := &Store{db: tx, w: tx, dialect: s.dialect, region: s.region, now: s.now}
+	q := txQuerier{tx: tx, c: s.wstmts}
+	c := &Store{db: q, w: q, wdb: s.wdb, wstmts: s.wstmts, dialect: s.dialect, region: s.region, now: s.now}
 	c.wire()
 	return c
 }
@@ -128,16 +139,15 @@ func (s *Store) WithTx(tx *sql.Tx) *Store {
 // inTx runs fn in a transaction on the writer: a new one that commits when
 // fn succeeds, or, for a Store made by WithTx, the caller's.
 func (s *Store) inTx(ctx context.Context, fn func(tx querier) error) error {
-	db, ok := s.w.(*sql.DB)
-	if !ok {
+	if _, ok := s.w.(txQuerier); ok {
 		return fn(s.w)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if err := fn(tx); err != nil {
+	if err := fn(txQuerier{tx: tx, c: s.wstmts}); err != nil {
 		return err
 	}
 	return tx.Commit()
