@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/askproai/askpro/migrations"
@@ -51,6 +52,13 @@ type Options struct {
 	// NoProcessCollectors leaves the Go and process collectors out of the
 	// registry (tests that build several apps in one process).
 	NoProcessCollectors bool
+	// Workers, when above 0, builds [App.Worker] with that many workers
+	// (queue.workers is the usual source; serve --workers and askpro
+	// worker --workers override it). 0 builds no worker.
+	Workers int
+	// WorkerName names this process's leases (locked_by). Empty means
+	// hostname:pid.
+	WorkerName string
 }
 
 // App is the composed process. Its fields are for the commands and tests
@@ -78,6 +86,11 @@ type App struct {
 	Webhooks *ingest.Webhooks
 	// Server is the HTTP server with every route mounted.
 	Server *server.Server
+	// Handlers routes stored events to their processing: the booking
+	// handlers, and any a Go user registers before Work.
+	Handlers *queue.Mux
+	// Worker processes webhook_events; nil unless Options.Workers > 0.
+	Worker *queue.Worker
 	// Verified and Unverified name the webhook providers served with and
 	// without signature verification.
 	Verified, Unverified []string
@@ -178,9 +191,46 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
-	a.Inbox, err = queue.NewInbox(queue.InboxConfig{DB: a.Pool.Writer(), Dialect: a.Pool.Dialect(), Logger: log, OnFlush: flushMetrics.OnFlush})
+	onFlush := flushMetrics.OnFlush
+	if opts.Workers > 0 {
+		// A stored event wakes an idle worker of this process at once.
+		onFlush = func(size int, took time.Duration, err error) {
+			flushMetrics.OnFlush(size, took, err)
+			if err == nil && a.Worker != nil {
+				a.Worker.Notify()
+			}
+		}
+	}
+	a.Inbox, err = queue.NewInbox(queue.InboxConfig{DB: a.Pool.Writer(), Dialect: a.Pool.Dialect(), Logger: log, OnFlush: onFlush})
 	if err != nil {
 		return nil, err
+	}
+
+	// 5. Processing: the handlers, and the workers when asked for.
+	a.Handlers = queue.NewMux()
+	if opts.Workers > 0 {
+		wm, err := queue.NewWorkerMetrics(a.Registry)
+		if err != nil {
+			return nil, err
+		}
+		qc := cfg.Queue
+		a.Worker, err = queue.NewWorker(queue.WorkerConfig{
+			DB:           a.Pool.Writer(),
+			Dialect:      a.Pool.Dialect(),
+			Handler:      a.Handlers,
+			Workers:      opts.Workers,
+			Batch:        qc.Batch,
+			Timeout:      qc.Timeout,
+			Lease:        qc.Lease,
+			PollInterval: qc.PollInterval,
+			DrainTimeout: qc.DrainTimeout,
+			Name:         opts.WorkerName,
+			Logger:       log,
+			Metrics:      wm,
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	a.Webhooks, err = ingest.NewWebhooks(ingest.WebhookConfig{
 		Verifiers:    eps.verified,
@@ -201,7 +251,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		log.WarnContext(ctx, "--insecure-skip-verify is set but every provider has a secret: all signatures are verified")
 	}
 
-	// 5. The server.
+	// 6. The server.
 	a.Server, err = server.New(server.Config{
 		Routes:       []server.Route{{Pattern: ingest.WebhookPattern, Handler: a.Webhooks}},
 		Ready:        ready,
@@ -219,15 +269,36 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	return a, nil
 }
 
-// Serve serves HTTP on ln until ctx ends, then shuts down gracefully
-// within http.shutdown_timeout and writes the events already queued. A nil
+// Serve serves HTTP on ln, and runs the workers when the App has them,
+// until ctx ends. Then it shuts down gracefully: the server stops
+// accepting and finishes in-flight requests within http.shutdown_timeout,
+// the inbox writes the events already queued, and the workers finish their
+// running jobs within queue.drain_timeout and release the rest. A nil
 // return means a clean shutdown. Close must still be called.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	var wg sync.WaitGroup
+	if a.Worker != nil {
+		// The workers stop with ctx, or when the server fails.
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		wg.Go(func() { _ = a.Worker.Run(wctx) })
+		defer wg.Wait()
+		defer cancel()
+	}
 	err := a.Server.Serve(ctx, ln, a.Config.HTTP.ShutdownTimeout)
 	if cerr := a.Inbox.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	return err
+}
+
+// Work runs the workers until ctx ends, then drains them (see
+// [queue.Worker.Run]): `askpro worker`. It needs Options.Workers > 0.
+func (a *App) Work(ctx context.Context) error {
+	if a.Worker == nil {
+		return errors.New("app: no worker (Options.Workers is 0)")
+	}
+	return a.Worker.Run(ctx)
 }
 
 // Close releases everything New opened, in order: the inbox (writing what

@@ -80,6 +80,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdVersion(f, nil),
 		configcmd.NewCmdConfig(f),
 		NewCmdServe(f, nil),
+		NewCmdWorker(f, nil),
 		migrate.NewCmdMigrate(f),
 		NewCmdDemo(f, nil),
 		company.NewCmdCompany(f),

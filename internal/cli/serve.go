@@ -24,6 +24,9 @@ type ServeOptions struct {
 	Version string
 
 	InsecureSkipVerify bool
+	// NoWorkers serves HTTP only: events are stored, and processed by
+	// `askpro worker` processes (or other serve processes).
+	NoWorkers bool
 	// Listener, if set, is used instead of listening on http.addr (tests).
 	Listener net.Listener
 	// Ready, if set, is called once the server accepts connections.
@@ -35,13 +38,17 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	opts := &ServeOptions{Config: f.Config, Logger: f.Logger, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the HTTP server: webhooks, health and metrics",
+		Short: "Run the HTTP server (webhooks, health, metrics) and the workers that process stored events",
 		Long: "Opens the configured database (migrating it to the embedded schema), connects to Redis when\n" +
 			"redis.url is set, and serves until SIGTERM or SIGINT, then shuts down gracefully.\n\n" +
 			"Webhook providers are served only when their secret is configured (retell.api_key,\n" +
 			"calcom.webhook_secret, stripe.webhook_secret); the others answer 404. With\n" +
 			"--insecure-skip-verify the providers without a secret are served too, unverified;\n" +
-			"a provider whose secret is set is always verified.",
+			"a provider whose secret is set is always verified.\n\n" +
+			"Unless --no-workers is set, serve also runs --workers workers (queue.workers, default 4)\n" +
+			"that process the stored events; `askpro worker` runs workers without the server, so\n" +
+			"that ingestion and processing scale apart. On SIGTERM serve stops accepting, finishes\n" +
+			"in-flight requests, lets running jobs finish within queue.drain_timeout and releases the rest.",
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// serve logs in the configured format and level, not as a
@@ -56,6 +63,10 @@ func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Comm
 	cmd.Flags().BoolVar(&opts.InsecureSkipVerify, "insecure-skip-verify", false, "also serve the providers that have no secret, WITHOUT verifying their signatures (development only)")
 	cmd.Flags().String("addr", "", "listen address (overrides http.addr)")
 	f.BindFlag("http.addr", cmd.Flags().Lookup("addr"))
+	cmd.Flags().Int("workers", 0, "workers processing stored events in this process (overrides queue.workers, default 4)")
+	f.BindFlag("queue.workers", cmd.Flags().Lookup("workers"))
+	cmd.Flags().BoolVar(&opts.NoWorkers, "no-workers", false, "run no workers: only store events (process them with askpro worker)")
+	cmd.MarkFlagsMutuallyExclusive("workers", "no-workers")
 	return cmd
 }
 
@@ -69,6 +80,10 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	log := opts.Logger()
+	workers := cfg.Queue.Workers
+	if opts.NoWorkers {
+		workers = 0
+	}
 	// app.New migrates the database to the embedded schema (so the schema
 	// check the other commands make is not needed here).
 	a, err := app.New(ctx, cfg, app.Options{
@@ -76,6 +91,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		Version:            opts.Version,
 		InsecureSkipVerify: opts.InsecureSkipVerify,
 		Migrate:            true,
+		Workers:            workers,
 	})
 	if err != nil {
 		var ke *config.KeyError
@@ -93,7 +109,7 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 		}
 	}
 	log.Info("serve: listening", "addr", ln.Addr().String(), "database", a.Pool.URL(),
-		"webhooks", a.Verified, "unverified_webhooks", a.Unverified)
+		"webhooks", a.Verified, "unverified_webhooks", a.Unverified, "workers", workers)
 	if opts.Ready != nil {
 		opts.Ready(ln.Addr().String())
 	}

@@ -34,6 +34,7 @@ type Config struct {
 	Database    DatabaseConfig `mapstructure:"database"`
 	Redis       RedisConfig    `mapstructure:"redis"`
 	HTTP        HTTPConfig     `mapstructure:"http"`
+	Queue       QueueConfig    `mapstructure:"queue"`
 	Retell      RetellConfig   `mapstructure:"retell"`
 	Calcom      CalcomConfig   `mapstructure:"calcom"`
 	Stripe      StripeConfig   `mapstructure:"stripe"`
@@ -100,6 +101,26 @@ type HTTPConfig struct {
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// QueueConfig configures the workers of askpro serve and askpro worker
+// (pkg/queue.WorkerConfig).
+type QueueConfig struct {
+	// Workers is the number of concurrent workers per process; the
+	// --workers flag overrides it.
+	Workers int `mapstructure:"workers"`
+	// Batch bounds the jobs one worker claims and commits at once.
+	Batch int `mapstructure:"batch"`
+	// Timeout bounds one attempt of one job.
+	Timeout time.Duration `mapstructure:"timeout"`
+	// Lease is how long a claim holds its jobs before another worker may
+	// take them back (a killed worker's jobs wait this long); 0 means
+	// timeout + 30s.
+	Lease time.Duration `mapstructure:"lease"`
+	// PollInterval is how long an idle worker waits before it looks again.
+	PollInterval time.Duration `mapstructure:"poll_interval"`
+	// DrainTimeout bounds how long a stopping process waits for running jobs.
+	DrainTimeout time.Duration `mapstructure:"drain_timeout"`
 }
 
 // RetellConfig holds the Retell API key (which also signs Retell webhooks)
@@ -169,6 +190,13 @@ func Default() Config {
 			ReadTimeout:     15 * time.Second,
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 30 * time.Second,
+		},
+		Queue: QueueConfig{
+			Workers:      4,
+			Batch:        16,
+			Timeout:      120 * time.Second,
+			PollInterval: 100 * time.Millisecond,
+			DrainTimeout: 30 * time.Second,
 		},
 		Retell: RetellConfig{BaseURL: "https://api.retellai.com"},
 		Calcom: CalcomConfig{BaseURL: "https://api.cal.com"},

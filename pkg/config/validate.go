@@ -52,11 +52,29 @@ func (c *Config) Validate() error {
 		{"http.read_timeout", c.HTTP.ReadTimeout},
 		{"http.write_timeout", c.HTTP.WriteTimeout},
 		{"http.shutdown_timeout", c.HTTP.ShutdownTimeout},
+		{"queue.lease", c.Queue.Lease},
 	}
 	for _, d := range durations {
 		if d.d < 0 {
 			return bad(d.key, "must not be negative, got %s", d.d)
 		}
+	}
+	if c.Queue.Workers < 1 {
+		return bad("queue.workers", "must be >= 1, got %d", c.Queue.Workers)
+	}
+	if c.Queue.Batch < 1 || c.Queue.Batch > 256 {
+		return bad("queue.batch", "must be 1-256, got %d", c.Queue.Batch)
+	}
+	for _, d := range []struct {
+		key string
+		d   time.Duration
+	}{{"queue.timeout", c.Queue.Timeout}, {"queue.poll_interval", c.Queue.PollInterval}, {"queue.drain_timeout", c.Queue.DrainTimeout}} {
+		if d.d <= 0 {
+			return bad(d.key, "must be > 0, got %s", d.d)
+		}
+	}
+	if c.Queue.Lease != 0 && c.Queue.Lease <= c.Queue.Timeout {
+		return bad("queue.lease", "must be longer than queue.timeout (%s), got %s", c.Queue.Timeout, c.Queue.Lease)
 	}
 	if c.Database.Pool.ConnectionTimeout == 0 {
 		return bad("database.pool.connection_timeout", "must be > 0")

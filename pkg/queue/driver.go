@@ -1,6 +1,8 @@
 package queue
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -11,10 +13,10 @@ import (
 // goes through it, and one conformance suite (queuetest.RunDriver) runs on
 // each implementation against a real database.
 //
-// The coming worker adds here what differs by dialect: the claim (SELECT …
-// FOR UPDATE SKIP LOCKED on MySQL, one write transaction on SQLite's single
-// writer), the lease renewal and the guarded transitions (UPDATE … WHERE
-// id = ? AND status = ? AND locked_by = ?), whose SQL is shared.
+// The worker's claim differs by dialect (SELECT … FOR UPDATE SKIP LOCKED
+// on MySQL, one UPDATE … RETURNING on SQLite's single writer); the lease
+// renewal and the guarded transitions (UPDATE … WHERE id = ? AND status = ?
+// AND locked_by = ?) are shared (claim.go).
 type driver interface {
 	// dialect names the database.
 	dialect() pool.Dialect
@@ -29,6 +31,9 @@ type driver interface {
 	// tooManyPrepared reports whether err says the server holds too many
 	// prepared statements, so the statement must run unprepared.
 	tooManyPrepared(err error) bool
+	// claim takes up to a.n waiting jobs in claim order and leases them to
+	// a.token until a.until; no job is ever leased to two owners.
+	claim(ctx context.Context, db *sql.DB, a claimArgs) ([]Job, error)
 }
 
 // newDriver returns the driver of d.
@@ -113,6 +118,10 @@ func (mysqlDriver) insertSQL(n int) string { return valuesSQL(n, " ON DUPLICATE 
 
 func (mysqlDriver) tooManyPrepared(err error) bool { return pool.IsTooManyPreparedStatements(err) }
 
+func (mysqlDriver) claim(ctx context.Context, db *sql.DB, a claimArgs) ([]Job, error) {
+	return claimMySQL(ctx, db, a)
+}
+
 // sqliteDriver is SQLite through modernc.org/sqlite, with the pool's single
 // writer connection.
 type sqliteDriver struct{}
@@ -130,3 +139,7 @@ func (sqliteDriver) insertSQL(n int) string {
 }
 
 func (sqliteDriver) tooManyPrepared(error) bool { return false }
+
+func (sqliteDriver) claim(ctx context.Context, db *sql.DB, a claimArgs) ([]Job, error) {
+	return claimSQLite(ctx, db, a)
+}

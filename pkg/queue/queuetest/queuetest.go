@@ -35,6 +35,7 @@ func RunDriver(t *testing.T, open func(t *testing.T) *pool.Pool) {
 		{"CompanyThatDoesNotExist", testUnknownCompany},
 		{"ReadModel", testReadModel},
 	}
+	tests = append(tests, workerTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

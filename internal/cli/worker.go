@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/askproai/askpro/internal/app"
+	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/pkg/config"
+	"github.com/spf13/cobra"
+)
+
+// WorkerOptions holds what `askpro worker` needs.
+type WorkerOptions struct {
+	// Config returns the effective configuration.
+	Config func() (*config.Config, error)
+	// Logger returns the worker's logger (log.format at log.level).
+	Logger func() *slog.Logger
+	// Version is the build version, reported in logs.
+	Version string
+	// Name, if set, names this process's leases (tests); empty means
+	// hostname:pid.
+	Name string
+	// Ready, if set, is called once the workers run.
+	Ready func()
+}
+
+// NewCmdWorker builds `askpro worker`.
+func NewCmdWorker(f *cmdutil.Factory, runF func(*WorkerOptions) error) *cobra.Command {
+	opts := &WorkerOptions{Config: f.Config, Logger: f.Logger, Version: f.Version}
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Process stored events without serving HTTP",
+		Long: "Runs --workers workers (queue.workers, default 4) that take stored webhook events from the\n" +
+			"database, critical before high before normal, and process them into calls, customers,\n" +
+			"appointments and payments. Any number of worker and serve processes may share one database:\n" +
+			"each event is leased to one worker at a time, and the lease of a worker that dies is taken\n" +
+			"back after queue.lease.\n\n" +
+			"Migrates the database to the embedded schema first, like serve. On SIGTERM or SIGINT the\n" +
+			"workers stop claiming, finish their running jobs within queue.drain_timeout and release the rest.",
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.Verbose = true
+			if runF != nil {
+				return runF(opts)
+			}
+			return workerRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().Int("workers", 0, "concurrent workers in this process (overrides queue.workers, default 4)")
+	f.BindFlag("queue.workers", cmd.Flags().Lookup("workers"))
+	return cmd
+}
+
+// workerRun builds the application with workers and runs them until ctx
+// ends.
+func workerRun(ctx context.Context, opts *WorkerOptions) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	log := opts.Logger()
+	a, err := app.New(ctx, cfg, app.Options{
+		Logger:     log,
+		Version:    opts.Version,
+		Migrate:    true,
+		Workers:    cfg.Queue.Workers,
+		WorkerName: opts.Name,
+	})
+	if err != nil {
+		var ke *config.KeyError
+		if errors.As(err, &ke) {
+			return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+		}
+		return err
+	}
+	defer a.Close()
+	log.Info("worker: running", "database", a.Pool.URL(), "workers", cfg.Queue.Workers)
+	if opts.Ready != nil {
+		opts.Ready()
+	}
+	err = a.Work(ctx)
+	if cerr := a.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("worker: stopped cleanly")
+	return nil
+}
