@@ -241,11 +241,3 @@ func JobIDs(jobs []Job) []int64 {
 	}
 	return ids
 }
-
-// placeholders returns "?, ?, ..." with n marks.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}
