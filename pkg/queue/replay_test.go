@@ -2,8 +2,12 @@ package queue_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,5 +268,69 @@ func TestReplayRefuses(t *testing.T) {
 		var status string
 		require.NoError(t, p.DB().QueryRow("SELECT status FROM webhook_events WHERE id = ?", ids["evt_busy"]).Scan(&status))
 		assert.Equal(t, "processing", status, "nothing refused changed anything")
+	})
+}
+
+// TestReplayAfterDeadLetter is the operator's round trip with the real
+// worker: a handler that always fails dead-letters its event after 3
+// attempts; replay brings it back with its attempts reset; with the fault
+// removed, the next claim processes it.
+func TestReplayAfterDeadLetter(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, p *pool.Pool) {
+		var mu sync.Mutex
+		now := storedAt
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+		ids := store(t, p, stripeEv("evt_fault", "charge.failed"))
+		var broken atomic.Bool
+		broken.Store(true)
+		var calls atomic.Int64
+		w, err := queue.NewWorker(queue.WorkerConfig{DB: p.Writer(), Dialect: p.Dialect(), Now: clock,
+			Retry: &queue.RetryPolicy{Delays: queue.DefaultRetryPolicy.Delays}, Logger: slog.New(slog.DiscardHandler),
+			Handler: queue.HandlerFunc(func(context.Context, *sql.Tx, *queue.Job) error {
+				calls.Add(1)
+				if broken.Load() {
+					return errors.New("calendar unreachable")
+				}
+				return nil
+			})})
+		require.NoError(t, err)
+		ctx := tenant.AsSystem(context.Background())
+		rd, err := queue.NewReader(p)
+		require.NoError(t, err)
+		for attempt := 1; attempt <= 3; attempt++ {
+			advance(time.Second) // past the Inbox's microsecond spacing
+			n, err := w.RunOnce(context.Background(), "w")
+			require.NoError(t, err)
+			require.Equal(t, 1, n, "attempt %d", attempt)
+			j, err := rd.Get(ctx, ids["evt_fault"])
+			require.NoError(t, err)
+			advance(max(j.AvailableAt.Sub(clock()), 0))
+		}
+		j, err := rd.Get(ctx, ids["evt_fault"])
+		require.NoError(t, err)
+		require.Equal(t, queue.DeadLetter, j.Status)
+		require.Equal(t, 3, j.Attempts)
+
+		advance(time.Hour)
+		rp, err := queue.NewReplayer(p, queue.ReplayerConfig{Now: clock})
+		require.NoError(t, err)
+		page, err := rp.Page(ctx, queue.ReplayFilter{Provider: "stripe"}, 0, 500)
+		require.NoError(t, err)
+		moved, err := rp.Replay(ctx, queue.JobIDs(page), queue.DeadLetter)
+		require.NoError(t, err)
+		require.Equal(t, int64(1), moved)
+
+		broken.Store(false)
+		n, err := w.RunOnce(context.Background(), "w")
+		require.NoError(t, err)
+		require.Equal(t, 1, n, "the replayed event is claimable at once")
+		j, err = rd.Get(ctx, ids["evt_fault"])
+		require.NoError(t, err)
+		assert.Equal(t, queue.Processed, j.Status)
+		assert.Equal(t, 1, j.Attempts, "attempts count again from zero")
+		assert.Empty(t, j.LastError)
+		assert.Equal(t, int64(4), calls.Load())
 	})
 }
