@@ -17,6 +17,7 @@ import (
 	"github.com/askproai/askpro/internal/cli/branch"
 	"github.com/askproai/askpro/internal/cli/company"
 	"github.com/askproai/askpro/internal/cli/configcmd"
+	"github.com/askproai/askpro/internal/cli/customers"
 	"github.com/askproai/askpro/internal/cli/migrate"
 	"github.com/askproai/askpro/internal/cli/webhooks"
 	"github.com/askproai/askpro/internal/cmdutil"
@@ -88,6 +89,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdService(f),
 		NewCmdHours(f),
 		webhooks.NewCmdWebhooks(f),
+		NewCmdReplay(f, nil),
+		customers.NewCmdCustomers(f),
 		NewCmdValidatePhone(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)
