@@ -211,7 +211,10 @@ func TestReplayRun(t *testing.T) {
 		b := replaySetup(t)
 		b.opts.DryRun = true
 		b.opts.Provider = "stripe"
-		b.opts.Audit = func(context.Context) (auditor, error) { t.Error("the audit log was opened"); return nil, errors.New("no") }
+		b.opts.Audit = func(context.Context) (auditor, error) {
+			t.Error("the audit log was opened")
+			return nil, errors.New("no")
+		}
 		require.NoError(t, replayRun(context.Background(), b.opts))
 		assert.Zero(t, b.rp.replays)
 		assert.Equal(t, "ID\tPROVIDER\tEVENT\tSTATUS BEFORE\tATTEMPTS\tLAST ERROR\n"+
