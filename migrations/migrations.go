@@ -374,16 +374,17 @@ func (m *Migrator) version() (uint, bool, error) {
 	return v, dirty, nil
 }
 
-// knownVersion returns the database version, refusing a dirty database and a
-// version this binary does not embed (golang-migrate would fail on it with a
-// bare "file does not exist"). The caller holds m.mu.
+// knownVersion returns the database version, refusing a version this
+// binary does not embed (golang-migrate would fail on it with a bare "file
+// does not exist"). It reads without golang-migrate's lock, so a dirty flag
+// here may be another migrator's migration in progress (replicas starting
+// together): it is not refused here; golang-migrate checks it again under
+// its lock and returns ErrDirty for a database that really is dirty. The
+// caller holds m.mu.
 func (m *Migrator) knownVersion() (uint, error) {
-	v, dirty, err := m.version()
+	v, _, err := m.version()
 	if err != nil {
 		return 0, err
-	}
-	if dirty {
-		return 0, fmt.Errorf("%w at version %d: repair the schema, then force a version", ErrDirty, v)
 	}
 	if v != 0 && !hasVersion(m.dialect, v) {
 		return 0, fmt.Errorf("%w: database is at version %d, this binary knows up to %d",

@@ -29,6 +29,7 @@ import (
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/server"
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -70,6 +71,9 @@ type App struct {
 	Logger *slog.Logger
 	// Pool is the database.
 	Pool *pool.Pool
+	// Store holds the repositories (companies, branches, customers, calls,
+	// ...) on Pool.
+	Store *store.Store
 	// Redis is the Redis client, nil without redis.url.
 	Redis redis.UniversalClient
 	// Registry holds every collector and is served at /metrics.
@@ -146,6 +150,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		if err := migrate(ctx, cfg.Database.URL, log); err != nil {
 			return nil, fmt.Errorf("migrate database: %w", err)
 		}
+	}
+
+	if a.Store, err = store.New(store.Config{DB: a.Pool.DB(), Writer: a.Pool.Writer(), Dialect: string(a.Pool.Dialect())}); err != nil {
+		return nil, err
 	}
 
 	a.Registry = prometheus.NewRegistry()

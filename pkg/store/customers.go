@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/askproai/askpro/pkg/phone"
 )
@@ -208,4 +209,49 @@ func (r *Customers) Update(ctx context.Context, id int64, p CustomerPatch) (Cust
 		}
 	}
 	return r.Get(ctx, id)
+}
+
+// Ensure returns the id of the context's company's customer with the given
+// number, creating the customer when there is none, in one statement. A name
+// or e-mail given fills the stored one when that is empty and never
+// replaces it; an e-mail that is not an address is ignored (the number is
+// what identifies a caller). Concurrent calls for one number get one
+// customer. Errors: *ValidationError (an invalid number), tenant.ErrNoTenant.
+func (r *Customers) Ensure(ctx context.Context, number, name, email string) (int64, error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return 0, err
+	}
+	num, err := r.s.normalizePhone("phone_number", number)
+	if err != nil {
+		return 0, err
+	}
+	name = strings.TrimSpace(name)
+	if utf8.RuneCountInString(name) > 255 {
+		name = string([]rune(name)[:255])
+	}
+	if email, err = checkEmail(email); err != nil || len(email) > 255 {
+		email = ""
+	}
+	now := r.s.nowUTC()
+	args := []any{cid, nullString(name), num, nullString(email), now, now}
+	const insert = "INSERT INTO customers (company_id, name, phone_number, email, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+	var id int64
+	if r.s.dialect == "mysql" {
+		res, err := r.s.w.ExecContext(ctx, insert+
+			"ON DUPLICATE KEY UPDATE name = COALESCE(name, VALUES(name)), email = COALESCE(email, VALUES(email)), id = LAST_INSERT_ID(id)", args...)
+		if err == nil {
+			id, err = res.LastInsertId()
+		}
+		if err != nil {
+			return 0, fmt.Errorf("ensure customer: %w", err)
+		}
+		return id, nil
+	}
+	err = r.s.w.QueryRowContext(ctx, insert+"ON CONFLICT (company_id, phone_number) DO UPDATE SET "+
+		"name = COALESCE(customers.name, excluded.name), email = COALESCE(customers.email, excluded.email) RETURNING id", args...).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("ensure customer: %w", err)
+	}
+	return id, nil
 }

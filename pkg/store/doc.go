@@ -1,6 +1,6 @@
 // Package store holds askpro's repositories: companies, branches, services,
-// working hours and customers (calls, appointments, payments, API keys and
-// the audit log join them as the features that fill them land). The webhook
+// working hours, customers, calls, appointments, payments and the audit log
+// (API keys join them as the feature that fills them lands). The webhook
 // inbox is not here: pkg/queue owns it, its rows and its statuses.
 //
 // # Tenancy
@@ -20,6 +20,24 @@
 // Branch and customer numbers go through pkg/phone before anything is
 // written: they are stored in E.164, and an invalid number refuses the write
 // with the phone package's error (errors.Is-able) and writes nothing.
+//
+// # Transactions
+//
+// [Store.WithTx] gives a Store whose repositories work through a caller's
+// *sql.Tx, so that their writes commit with it: a queue handler writes a
+// job's effects through the transaction that records the job's outcome.
+//
+// # Merges
+//
+// Webhook events of one call, booking or payment arrive in any order and
+// more than once. [Calls.Merge], [Appointments.Merge] and [Payments.Merge]
+// are each one upsert by the provider's id whose assignments rank the event
+// against what is stored (the call's lifecycle, transcript and transfer
+// ranks; the booking's status booked < rescheduled < cancelled; the
+// payment's status, then the event's time): a higher-ranked event's values
+// win, a lower one only fills NULLs. So any order of a record's events gives
+// the same row, and an event applied twice changes nothing.
+// [Customers.Ensure] finds or creates a customer in one statement.
 //
 // # Dialects
 //

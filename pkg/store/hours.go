@@ -52,26 +52,22 @@ func (r *WorkingHours) Set(ctx context.Context, branchID int64, weekday int, ope
 	if _, err := r.s.Branches.Get(ctx, branchID); err != nil {
 		return Hours{}, fmt.Errorf("set hours: branch %d: %w", branchID, err)
 	}
-	tx, err := r.s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return Hours{}, fmt.Errorf("set hours: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
-	if _, err := tx.ExecContext(ctx, "DELETE FROM working_hours WHERE company_id = ? AND branch_id = ? AND weekday = ?", cid, branchID, weekday); err != nil {
-		return Hours{}, fmt.Errorf("set hours: %w", err)
-	}
 	now := r.s.nowUTC()
-	res, err := tx.ExecContext(ctx,
-		"INSERT INTO working_hours (company_id, branch_id, weekday, opens, closes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		cid, branchID, weekday, opens, closes, now, now)
+	var id int64
+	err = r.s.inTx(ctx, func(tx querier) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM working_hours WHERE company_id = ? AND branch_id = ? AND weekday = ?", cid, branchID, weekday); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx,
+			"INSERT INTO working_hours (company_id, branch_id, weekday, opens, closes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			cid, branchID, weekday, opens, closes, now, now)
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
 	if err != nil {
-		return Hours{}, fmt.Errorf("set hours: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return Hours{}, fmt.Errorf("set hours: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
 		return Hours{}, fmt.Errorf("set hours: %w", err)
 	}
 	return Hours{ID: id, CompanyID: cid, BranchID: branchID, Weekday: weekday, Opens: opens, Closes: closes, CreatedAt: now, UpdatedAt: now}, nil

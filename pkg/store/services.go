@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/askproai/askpro/pkg/tenant"
 )
 
 // Service is something a branch offers and the agent can book.
@@ -114,4 +116,15 @@ func (r *Services) ListByBranch(ctx context.Context, branchID int64) ([]Service,
 		q, args = q+" AND branch_id = ?", append(args, branchID)
 	}
 	return queryList(ctx, r.s.db, "list services", scanService, q+" ORDER BY id", args...)
+}
+
+// FindByEventType returns the active services bound to a Cal.com event type,
+// across all companies, ordered by id: it is how system work finds the
+// tenant of a Cal.com booking. It needs a system context.
+func (r *Services) FindByEventType(ctx context.Context, eventTypeID int64) ([]Service, error) {
+	if !tenant.IsSystem(ctx) {
+		return nil, ErrNotSystem
+	}
+	return queryList(ctx, r.s.db, "find services by event type", scanService,
+		"SELECT "+serviceCols+" FROM services WHERE calcom_event_type_id = ? AND is_active = ? ORDER BY id", eventTypeID, true)
 }

@@ -55,7 +55,7 @@ type Config struct {
 
 // Store is the entry point to the repositories. It is safe for concurrent use.
 type Store struct {
-	db, w   *sql.DB
+	db, w   querier
 	dialect string
 	region  string
 	now     func() time.Time
@@ -65,6 +65,18 @@ type Store struct {
 	Services     *Services
 	WorkingHours *WorkingHours
 	Customers    *Customers
+	Calls        *Calls
+	Appointments *Appointments
+	Payments     *Payments
+	AuditLog     *AuditLog
+}
+
+// querier is what *sql.DB and *sql.Tx have in common: the repositories read
+// and write through it.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // New validates cfg and returns a Store.
@@ -75,9 +87,9 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Dialect != "mysql" && cfg.Dialect != "sqlite" {
 		return nil, fmt.Errorf("store: unknown dialect %q (want mysql or sqlite)", cfg.Dialect)
 	}
-	s := &Store{db: cfg.DB, w: cfg.Writer, dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
-	if s.w == nil {
-		s.w = s.db
+	s := &Store{db: cfg.DB, w: cfg.DB, dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
+	if cfg.Writer != nil {
+		s.w = cfg.Writer
 	}
 	if s.region == "" {
 		s.region = "DE"
@@ -85,12 +97,50 @@ func New(cfg Config) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.wire()
+	return s, nil
+}
+
+func (s *Store) wire() {
 	s.Companies = &Companies{s}
 	s.Branches = &Branches{s}
 	s.Services = &Services{s}
 	s.WorkingHours = &WorkingHours{s}
 	s.Customers = &Customers{s}
-	return s, nil
+	s.Calls = &Calls{s}
+	s.Appointments = &Appointments{s}
+	s.Payments = &Payments{s}
+	s.AuditLog = &AuditLog{s}
+}
+
+// WithTx returns a Store whose repositories read and write through tx, so
+// that their effects commit or roll back with it (a queue handler writes
+// through the transaction that records the job's outcome). It shares the
+// receiver's dialect, region and clock. The returned Store is as safe for
+// concurrent use as tx is, which is to say not: use it from the goroutine
+// that owns tx, and not after tx ends.
+func (s *Store) WithTx(tx *sql.Tx) *Store {
+	c := &Store{db: tx, w: tx, dialect: s.dialect, region: s.region, now: s.now}
+	c.wire()
+	return c
+}
+
+// inTx runs fn in a transaction on the writer: a new one that commits when
+// fn succeeds, or, for a Store made by WithTx, the caller's.
+func (s *Store) inTx(ctx context.Context, fn func(tx querier) error) error {
+	db, ok := s.w.(*sql.DB)
+	if !ok {
+		return fn(s.w)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // Dialect returns "mysql" or "sqlite".
@@ -178,7 +228,7 @@ type scanner interface{ Scan(...any) error }
 
 // queryList runs a query and scans every row with scan. what names the
 // operation in errors. The result is never nil, so JSON shows [] for none.
-func queryList[T any](ctx context.Context, db *sql.DB, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+func queryList[T any](ctx context.Context, db querier, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
