@@ -16,6 +16,7 @@ import (
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
 	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
@@ -29,7 +30,7 @@ type replayer interface {
 
 // auditor is the audit log method `askpro replay` calls.
 type auditor interface {
-	Record(ctx context.Context, e auditEntry) (auditEntry, error)
+	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
 }
 
 // ReplayOptions holds what `askpro replay` needs.
@@ -82,7 +83,7 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 	opts := &ReplayOptions{
 		IO:       f.IO,
 		Replayer: func(ctx context.Context) (replayer, error) { return f.Replayer(ctx) },
-		Audit:    noAuditLog,
+		Audit:    func(ctx context.Context) (auditor, error) { return f.AuditLog(ctx) },
 		Now:      time.Now,
 	}
 	var since string
@@ -283,7 +284,7 @@ func recordReplay(ctx context.Context, audit auditor, actor string, f queue.Repl
 	if err != nil {
 		return err
 	}
-	_, err = audit.Record(ctx, auditEntry{Actor: actor, Action: "webhooks.replay", Target: "webhook_events", Details: raw})
+	_, err = audit.Record(ctx, store.AuditEntry{Actor: actor, Action: "webhooks.replay", Target: "webhook_events", Details: raw})
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil/cmdutiltest"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -137,9 +138,9 @@ func (r *fakeReplayer) Replay(ctx context.Context, ids []int64, from queue.Statu
 }
 
 // fakeAudit records the entries written.
-type fakeAudit struct{ entries []auditEntry }
+type fakeAudit struct{ entries []store.AuditEntry }
 
-func (a *fakeAudit) Record(ctx context.Context, e auditEntry) (auditEntry, error) {
+func (a *fakeAudit) Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
 	if !tenant.IsSystem(ctx) {
 		panic("audit entry outside a system context")
 	}
@@ -326,6 +327,15 @@ func TestReplayOnSQLite(t *testing.T) {
 	_, err = p.Writer().Exec("UPDATE webhook_events SET status = 'dead_letter', attempts = 3, last_error = 'boom' WHERE idempotency_key <> ?", []byte("evt_3"))
 	require.NoError(t, err)
 
+	st, err := b.Factory.Store(context.Background())
+	require.NoError(t, err)
+	sys := tenant.AsSystem(context.Background())
+	auditRows := func() []store.AuditEntry {
+		t.Helper()
+		rows, err := st.AuditLog.List(sys, store.Page{})
+		require.NoError(t, err)
+		return rows
+	}
 	run := func(args ...string) {
 		t.Helper()
 		b.Out.Reset()
@@ -334,25 +344,26 @@ func TestReplayOnSQLite(t *testing.T) {
 		cmd := NewCmdReplay(b.Factory, func(o *ReplayOptions) error { opts = o; return nil })
 		cmd.SetArgs(args)
 		require.NoError(t, cmd.Execute())
-		audit := &fakeAudit{}
-		opts.Audit = func(context.Context) (auditor, error) { return audit, nil }
 		require.NoError(t, replayRun(context.Background(), opts))
-		if opts.DryRun {
-			assert.Empty(t, audit.entries)
-		} else {
-			assert.Len(t, audit.entries, 1)
-		}
 	}
 	run("--dry-run", "--provider", "stripe", "--since", "1h")
 	assert.Equal(t, "dry run: 2 events would be moved back to pending\n", b.ErrOut.String())
 	assert.Contains(t, b.Out.String(), "\tstripe\tcharge.failed\tdead_letter\t3\tboom\n")
+	assert.Empty(t, auditRows(), "a dry run is not audited")
 
 	run("--page-size", "1")
 	assert.Equal(t, "moved 2 events back to pending\n", b.ErrOut.String())
 	var pending int
 	require.NoError(t, p.DB().QueryRow("SELECT COUNT(*) FROM webhook_events WHERE status = 'pending' AND attempts = 0").Scan(&pending))
 	assert.Equal(t, 3, pending)
+	rows := auditRows()
+	require.Len(t, rows, 1, "one row for the run, not one per page")
+	assert.Nil(t, rows[0].CompanyID)
+	assert.Regexp(t, `^cli:.+`, rows[0].Actor)
+	assert.Equal(t, "webhooks.replay", rows[0].Action)
+	assert.JSONEq(t, `{"filter":{"status":"dead_letter"},"matched":2,"moved":2,"ids":[1,2]}`, string(rows[0].Details))
 
 	run()
 	assert.Equal(t, "no dead_letter events match: nothing to replay\n", b.ErrOut.String())
+	assert.Len(t, auditRows(), 2)
 }
