@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/migrations"
+	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/dedup"
 	"github.com/askproai/askpro/pkg/ingest"
@@ -216,6 +217,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 
 	// 5. Processing: the handlers, and the workers when asked for.
 	a.Handlers = queue.NewMux()
+	if err := booking.Register(a.Handlers, booking.Config{Store: a.Store, Logger: log}); err != nil {
+		return nil, err
+	}
 	if opts.Workers > 0 {
 		wm, err := queue.NewWorkerMetrics(a.Registry)
 		if err != nil {

@@ -392,3 +392,20 @@ func (r *Payments) Merge(ctx context.Context, ev PaymentEvent) error {
 	}
 	return nil
 }
+
+// MarkRescheduled marks the context's company's booking uid rescheduled,
+// when it is stored and not cancelled. It is for a reschedule that does not
+// say when the old booking was (so it cannot be created). Errors:
+// tenant.ErrNoTenant.
+func (r *Appointments) MarkRescheduled(ctx context.Context, uid string) error {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = r.s.w.ExecContext(ctx, "UPDATE appointments SET status = ?, updated_at = ? WHERE calcom_booking_uid = ? AND company_id = ? AND status = ?",
+		AppointmentRescheduled, r.s.nowUTC(), uid, cid, AppointmentBooked)
+	if err != nil {
+		return fmt.Errorf("mark appointment rescheduled: %w", err)
+	}
+	return nil
+}
