@@ -1,9 +1,9 @@
 // Package cli builds the askpro command tree. Each command is wiring (flags
 // into an Options struct) plus a run function; the work itself happens in
-// the pkg/ libraries. Nouns with several verbs have a package of their own
-// (company, branch, migrate, webhooks, configcmd) with one file per verb;
-// single commands (serve, demo, service add, hours set, validate-phone,
-// version) are one file each here.
+// the pkg/ libraries. Nouns have a package of their own (company, branch,
+// migrate, webhooks, configcmd, calls, appointments, customers, audit) with
+// one file per verb; single commands (serve, worker, demo, replay, service
+// add, hours set, validate-phone, version) are one file each here.
 package cli
 
 import (
@@ -14,9 +14,13 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/askproai/askpro/internal/cli/appointments"
+	"github.com/askproai/askpro/internal/cli/audit"
 	"github.com/askproai/askpro/internal/cli/branch"
+	"github.com/askproai/askpro/internal/cli/calls"
 	"github.com/askproai/askpro/internal/cli/company"
 	"github.com/askproai/askpro/internal/cli/configcmd"
+	"github.com/askproai/askpro/internal/cli/customers"
 	"github.com/askproai/askpro/internal/cli/migrate"
 	"github.com/askproai/askpro/internal/cli/webhooks"
 	"github.com/askproai/askpro/internal/cmdutil"
@@ -88,6 +92,11 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdService(f),
 		NewCmdHours(f),
 		webhooks.NewCmdWebhooks(f),
+		NewCmdReplay(f, nil),
+		calls.NewCmdCalls(f),
+		appointments.NewCmdAppointments(f),
+		customers.NewCmdCustomers(f),
+		audit.NewCmdAudit(f),
 		NewCmdValidatePhone(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)

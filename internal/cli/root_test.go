@@ -89,6 +89,15 @@ func TestRunExitCodes(t *testing.T) {
 		{"service add without duration", []string{"service", "add", "--branch", "1", "--name", "x", "--type", "t", "--duration", "0"}, nil, 2, "--duration"},
 		{"hours set on day 9", []string{"hours", "set", "--branch", "1", "--weekday", "9", "--opens", "09:00", "--closes", "12:00"}, nil, 2, "--weekday"},
 		{"validate-phone bad region", []string{"validate-phone", "030 1234567", "--region", "US"}, nil, 2, "invalid --region"},
+		{"replay with an unknown provider", []string{"replay", "--provider", "twilio"}, nil, 2, "want one of retell, calcom, stripe"},
+		{"replay with a bad status", []string{"replay", "--status", "failed"}, nil, 2, `invalid --status "failed"`},
+		{"replay of events in processing", []string{"replay", "--status", "processing"}, nil, 2, "--status processing is refused"},
+		{"replay with a bad duration", []string{"replay", "--since", "soon"}, nil, 2, `invalid --since "soon"`},
+		{"replay with a bad id", []string{"replay", "--id", "-3"}, nil, 2, "is not an id"},
+		{"calls list without a company", []string{"calls", "list"}, nil, 2, `required flag(s) "company" not set`},
+		{"appointments list with company 0", []string{"appointments", "list", "--company", "0"}, nil, 2, "--company must be a company id"},
+		{"customers list with a bad limit", []string{"customers", "list", "--company", "1", "--limit", "0"}, nil, 2, "--limit"},
+		{"unknown audit verb", []string{"audit", "bogus"}, nil, 2, "want one of list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,7 +138,7 @@ func TestGroupsRequireSubcommand(t *testing.T) {
 		}
 	}
 	walk(NewCmdRoot(f), nil)
-	require.GreaterOrEqual(t, len(groups), 8, "root, config, migrate, company, branch, service, hours, webhooks")
+	require.GreaterOrEqual(t, len(groups), 12, "root, config, migrate, company, branch, service, hours, webhooks, calls, appointments, customers, audit")
 	for _, g := range groups {
 		for _, args := range [][]string{g, append(append([]string{}, g...), "bogus")} {
 			t.Run(strings.Join(append([]string{"askpro"}, args...), " "), func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/cobra"
 )
 
@@ -81,6 +82,31 @@ func ParseID(s string) (int64, error) {
 func CheckChoice(flag, v string, choices []string) error {
 	if !slices.Contains(choices, v) {
 		return FlagErrorf("invalid --%s %q: want one of %s", flag, v, strings.Join(choices, ", "))
+	}
+	return nil
+}
+
+// AddListFlags adds what a tenant-scoped list takes: --company ID
+// (required), --limit N (default 100) and --offset N. Check them with
+// [CheckListFlags].
+func AddListFlags(cmd *cobra.Command, companyID *int64, page *store.Page) {
+	fl := cmd.Flags()
+	fl.Int64Var(companyID, "company", 0, "company id (required)")
+	fl.IntVar(&page.Limit, "limit", 100, "at most this many rows (1-1000)")
+	fl.IntVar(&page.Offset, "offset", 0, "skip this many rows first")
+	_ = cmd.MarkFlagRequired("company")
+}
+
+// CheckListFlags returns a usage error for a company id below 1, a limit
+// outside 1-1000 or a negative offset.
+func CheckListFlags(companyID int64, page store.Page) error {
+	switch {
+	case companyID <= 0:
+		return FlagErrorf("--company must be a company id")
+	case page.Limit < 1 || page.Limit > 1000:
+		return FlagErrorf("--limit must be between 1 and 1000")
+	case page.Offset < 0:
+		return FlagErrorf("--offset must not be negative")
 	}
 	return nil
 }

@@ -85,6 +85,19 @@ func (f *Factory) openEvents(ctx context.Context) (*queue.Reader, error) {
 	return queue.NewReader(p)
 }
 
+// openReplayer opens the database and returns the queue's replay side,
+// refusing a schema that is not the binary's.
+func (f *Factory) openReplayer(ctx context.Context) (*queue.Replayer, error) {
+	p, err := f.Pool(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchema(ctx, p); err != nil {
+		return nil, err
+	}
+	return queue.NewReplayer(p, queue.ReplayerConfig{})
+}
+
 // CheckSchema returns an error (exit 1) when the database's migration
 // version is not the latest the binary embeds.
 func CheckSchema(ctx context.Context, p *pool.Pool) error {

@@ -62,16 +62,24 @@ type Factory struct {
 	// fixes it (exit 1).
 	Store func(ctx context.Context) (*store.Store, error)
 
-	// Companies, Branches, Services and WorkingHours are the repositories
-	// of Store, for commands that need only one.
+	// Companies, Branches, Services, WorkingHours, Customers, Calls,
+	// Appointments and AuditLog are the repositories of Store, for
+	// commands that need only one.
 	Companies    func(ctx context.Context) (*store.Companies, error)
 	Branches     func(ctx context.Context) (*store.Branches, error)
 	Services     func(ctx context.Context) (*store.Services, error)
 	WorkingHours func(ctx context.Context) (*store.WorkingHours, error)
+	Customers    func(ctx context.Context) (*store.Customers, error)
+	Calls        func(ctx context.Context) (*store.Calls, error)
+	Appointments func(ctx context.Context) (*store.Appointments, error)
+	AuditLog     func(ctx context.Context) (*store.AuditLog, error)
 	// Events opens the database and returns the webhook inbox's read model
 	// (pkg/queue owns webhook_events). It refuses a database whose schema
 	// is not the binary's, as Store does.
 	Events func(ctx context.Context) (*queue.Reader, error)
+	// Replayer opens the database and returns the queue's replay side
+	// (`askpro replay`), refusing a schema that is not the binary's.
+	Replayer func(ctx context.Context) (*queue.Replayer, error)
 
 	mu    sync.Mutex
 	flags map[string]*pflag.Flag
@@ -125,7 +133,12 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.Branches = repo(f, func(s *store.Store) *store.Branches { return s.Branches })
 	f.Services = repo(f, func(s *store.Store) *store.Services { return s.Services })
 	f.WorkingHours = repo(f, func(s *store.Store) *store.WorkingHours { return s.WorkingHours })
+	f.Customers = repo(f, func(s *store.Store) *store.Customers { return s.Customers })
+	f.Calls = repo(f, func(s *store.Store) *store.Calls { return s.Calls })
+	f.Appointments = repo(f, func(s *store.Store) *store.Appointments { return s.Appointments })
+	f.AuditLog = repo(f, func(s *store.Store) *store.AuditLog { return s.AuditLog })
 	f.Events = f.openEvents
+	f.Replayer = f.openReplayer
 	return f
 }
 

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/spf13/cobra"
@@ -59,4 +60,30 @@ func (v *outputValue) Set(s string) error {
 	}
 	v.name = s
 	return nil
+}
+
+// Optional returns *p for a table cell, or "" when p is nil.
+func Optional[T any](p *T) any {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// FormatOptionalTime formats *t like [FormatTime], or "" when t is nil.
+func FormatOptionalTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return FormatTime(*t)
+}
+
+// FormatMillis formats a duration in milliseconds to the second, as 4m05s
+// or 12s.
+func FormatMillis(ms int64) string {
+	d := (time.Duration(ms) * time.Millisecond).Round(time.Second)
+	if d < time.Minute {
+		return d.String()
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }

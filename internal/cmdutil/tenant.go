@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"time"
 
 	"github.com/askproai/askpro/pkg/queue"
@@ -63,3 +65,20 @@ func CompanyOfBranch(ctx context.Context, branches BranchCompany, branchID int64
 
 // FormatTime formats t in UTC as RFC 3339, the form of piped output.
 func FormatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Actor names the person running the CLI in the audit log: "cli:" and the
+// OS user name ($USER when the user database has no entry, "unknown"
+// without either).
+func Actor() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	return "cli:" + name
+}

@@ -1,11 +1,13 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -211,6 +213,86 @@ func (r *Reader) Stats(ctx context.Context) ([]Stat, error) {
 		return nil, fmt.Errorf("queue: event stats: %w", err)
 	}
 	return out, nil
+}
+
+// QueueStat is the number of events of one queue in one status.
+type QueueStat struct {
+	Queue  Queue  `json:"queue"`
+	Status Status `json:"status"`
+	Count  int64  `json:"count"`
+}
+
+// QueueStats is the state of the queues: what [Reader.QueueStats] returns.
+type QueueStats struct {
+	// Counts are the events by queue and status, queues in the order
+	// workers take them, statuses in lifecycle order; pairs with no event
+	// are left out. Never nil.
+	Counts []QueueStat `json:"counts"`
+	// OldestPending is the earliest available_at of the events waiting for
+	// a worker (pending or retrying, and available at the time asked
+	// about), or nil when none waits. The time since is how long the
+	// oldest waiting event has been kept waiting.
+	OldestPending *time.Time `json:"oldest_pending,omitempty"`
+}
+
+// QueueStats counts events by queue and status and finds the oldest event
+// waiting for a worker at now (pending or retrying with available_at <=
+// now; an event delayed or backing off until later is not waiting yet). A
+// zero now means time.Now(). The oldest is found on the claim's index
+// (claimable, priority, available_at): one index entry per priority.
+// Errors: [ErrNotSystem], the database's.
+func (r *Reader) QueueStats(ctx context.Context, now time.Time) (QueueStats, error) {
+	if !tenant.IsSystem(ctx) {
+		return QueueStats{}, ErrNotSystem
+	}
+	if now.IsZero() {
+		now = time.Now()
+	}
+	out := QueueStats{Counts: []QueueStat{}}
+	rows, err := r.db.QueryContext(ctx, "SELECT queue, status, COUNT(*) FROM webhook_events GROUP BY queue, status")
+	if err != nil {
+		return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s QueueStat
+		if err := rows.Scan(&s.Queue, &s.Status, &s.Count); err != nil {
+			return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
+		}
+		out.Counts = append(out.Counts, s)
+	}
+	if err := rows.Err(); err != nil {
+		return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
+	}
+	slices.SortFunc(out.Counts, func(a, b QueueStat) int {
+		return cmp.Or(cmp.Compare(a.Queue.Priority(), b.Queue.Priority()), cmp.Compare(a.Queue, b.Queue),
+			cmp.Compare(statusRank(a.Status), statusRank(b.Status)), cmp.Compare(a.Status, b.Status))
+	})
+	for _, q := range Queues {
+		// The first entry of one priority's range of the claim index (no
+		// MIN(): SQLite would return its text, not a time).
+		var oldest time.Time
+		err := r.db.QueryRowContext(ctx, "SELECT available_at FROM webhook_events WHERE claimable = 1 AND priority = ? AND available_at <= ? "+
+			"ORDER BY available_at LIMIT 1", q.Priority(), now.UTC()).Scan(&oldest)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return QueueStats{}, fmt.Errorf("queue: oldest waiting event: %w", err)
+		}
+		if oldest = oldest.UTC(); out.OldestPending == nil || oldest.Before(*out.OldestPending) {
+			out.OldestPending = &oldest
+		}
+	}
+	return out, nil
+}
+
+// statusRank is s's place in [Statuses], or len(Statuses) for an unknown one.
+func statusRank(s Status) int {
+	if i := slices.Index(Statuses, s); i >= 0 {
+		return i
+	}
+	return len(Statuses)
 }
 
 func ptrInt64(n sql.NullInt64) *int64 {

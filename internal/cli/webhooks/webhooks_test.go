@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/cmdutil/cmdutiltest"
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
@@ -22,6 +23,7 @@ type fakeEvents struct {
 	list  func(ctx context.Context, f queue.Filter) ([]queue.Job, error)
 	get   func(ctx context.Context, id int64) (queue.Job, error)
 	stats func(ctx context.Context) ([]queue.Stat, error)
+	queue func(ctx context.Context, now time.Time) (queue.QueueStats, error)
 }
 
 func (f *fakeEvents) List(ctx context.Context, flt queue.Filter) ([]queue.Job, error) {
@@ -43,6 +45,13 @@ func (f *fakeEvents) Stats(ctx context.Context) ([]queue.Stat, error) {
 		panic("Stats called")
 	}
 	return f.stats(ctx)
+}
+
+func (f *fakeEvents) QueueStats(ctx context.Context, now time.Time) (queue.QueueStats, error) {
+	if f.queue == nil {
+		panic("QueueStats called")
+	}
+	return f.queue(ctx, now)
 }
 
 type testBundle struct {
@@ -152,22 +161,88 @@ func TestShowRun(t *testing.T) {
 
 func TestStatsRun(t *testing.T) {
 	t.Parallel()
-	fake := &fakeEvents{stats: func(ctx context.Context) ([]queue.Stat, error) {
-		assert.True(t, tenant.IsSystem(ctx))
-		return []queue.Stat{{Provider: "stripe", Status: "processed", Count: 12}}, nil
-	}}
+	now := time.Date(2025, 3, 1, 10, 5, 30, 0, time.UTC)
+	oldest := now.Add(-3*time.Minute - 12*time.Second)
+	var waiting *time.Time
+	fake := &fakeEvents{
+		stats: func(ctx context.Context) ([]queue.Stat, error) {
+			assert.True(t, tenant.IsSystem(ctx))
+			return []queue.Stat{{Provider: "stripe", Status: "processed", Count: 12}}, nil
+		},
+		queue: func(ctx context.Context, at time.Time) (queue.QueueStats, error) {
+			assert.True(t, tenant.IsSystem(ctx))
+			assert.Equal(t, now, at, "waiting is judged on the command's clock")
+			return queue.QueueStats{Counts: []queue.QueueStat{{Queue: "critical", Status: "pending", Count: 2}, {Queue: "high", Status: "processed", Count: 12}},
+				OldestPending: waiting}, nil
+		},
+	}
+	events := func(context.Context) (eventCounter, error) { return fake, nil }
+	clock := func() time.Time { return now }
+
+	waiting = &oldest
 	b := setup(t)
-	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: func(context.Context) (eventCounter, error) { return fake, nil }}))
-	assert.Equal(t, "PROVIDER\tSTATUS\tCOUNT\nstripe\tprocessed\t12\n", b.out.String())
+	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: events, Now: clock}))
+	assert.Equal(t, "PROVIDER\tSTATUS\tCOUNT\nstripe\tprocessed\t12\n\n"+
+		"QUEUE\tSTATUS\tCOUNT\ncritical\tpending\t2\nhigh\tprocessed\t12\n\n"+
+		"oldest waiting event: available since 2025-03-01T10:02:18Z (waiting 3m12s)\n", b.out.String())
 
 	b = setup(t)
-	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Exporter: cmdutil.JSONExporter{},
-		Events: func(context.Context) (eventCounter, error) { return fake, nil }}))
-	assert.Contains(t, b.out.String(), `"count": 12`)
+	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: events, Now: clock, Exporter: cmdutil.JSONExporter{}}))
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(b.out.Bytes(), &got))
+	assert.Equal(t, map[string]any{
+		"by_provider":                []any{map[string]any{"provider": "stripe", "status": "processed", "count": 12.0}},
+		"by_queue":                   []any{map[string]any{"queue": "critical", "status": "pending", "count": 2.0}, map[string]any{"queue": "high", "status": "processed", "count": 12.0}},
+		"oldest_pending":             "2025-03-01T10:02:18Z",
+		"oldest_pending_age_seconds": 192.0,
+	}, got, "the stable schema")
+
+	waiting = nil
+	b = setup(t)
+	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: events, Now: clock}))
+	assert.Contains(t, b.out.String(), "\noldest waiting event: none\n")
+	b = setup(t)
+	require.NoError(t, statsRun(context.Background(), &StatsOptions{IO: b.io, Events: events, Now: clock, Exporter: cmdutil.JSONExporter{}}))
+	assert.Contains(t, b.out.String(), `"oldest_pending": null`)
+	assert.Contains(t, b.out.String(), `"oldest_pending_age_seconds": null`)
 
 	var opts *StatsOptions
 	cmd := NewCmdStats(setup(t).factory, func(o *StatsOptions) error { opts = o; return nil })
 	cmd.SetArgs([]string{"-o", "json"})
 	require.NoError(t, cmd.Execute())
 	assert.Equal(t, cmdutil.JSONExporter{}, opts.Exporter)
+	assert.NotNil(t, opts.Now)
+}
+
+// TestStatsOnSQLite runs `webhooks stats -o json` against a real database.
+func TestStatsOnSQLite(t *testing.T) {
+	t.Parallel()
+	b := cmdutiltest.SQLite(t)
+	p := b.Pool(t)
+	stored := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+	in, err := queue.NewInbox(queue.InboxConfig{DB: p.Writer(), Dialect: p.Dialect(), Now: func() time.Time { return stored }})
+	require.NoError(t, err)
+	for _, e := range []queue.Event{
+		{Provider: "retell", Type: "call_ended", Key: "retell:call_ended:c1", Payload: []byte(`{}`)},
+		{Provider: "stripe", Type: "charge.failed", Key: "stripe:evt_1", Payload: []byte(`{}`)},
+	} {
+		_, err := in.Insert(context.Background(), e)
+		require.NoError(t, err)
+	}
+	require.NoError(t, in.Close())
+
+	var opts *StatsOptions
+	cmd := NewCmdStats(b.Factory, func(o *StatsOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"-o", "json"})
+	require.NoError(t, cmd.Execute())
+	opts.Now = func() time.Time { return stored.Add(time.Minute) }
+	require.NoError(t, statsRun(context.Background(), opts))
+	var got StatsResult
+	require.NoError(t, json.Unmarshal(b.Out.Bytes(), &got))
+	assert.Equal(t, []queue.Stat{{Provider: "retell", Status: "pending", Count: 1}, {Provider: "stripe", Status: "pending", Count: 1}}, got.ByProvider)
+	assert.Equal(t, []queue.QueueStat{{Queue: "critical", Status: "pending", Count: 1}, {Queue: "high", Status: "pending", Count: 1}}, got.ByQueue)
+	require.NotNil(t, got.OldestPending)
+	assert.Equal(t, stored, *got.OldestPending)
+	require.NotNil(t, got.OldestPendingAgeSeconds)
+	assert.Equal(t, 60.0, *got.OldestPendingAgeSeconds)
 }

@@ -1,0 +1,172 @@
+package appointments
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/cmdutil/cmdutiltest"
+	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeStore fakes the company and appointment repositories; a method whose func is
+// unset panics.
+type fakeStore struct {
+	getCompany func(ctx context.Context, id int64) (store.Company, error)
+	list       func(ctx context.Context, page store.Page) ([]store.Appointment, error)
+}
+
+type fakeCompanies struct{ *fakeStore }
+
+func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
+	if f.getCompany == nil {
+		panic("Companies.Get called")
+	}
+	return f.getCompany(ctx, id)
+}
+
+func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.Appointment, error) {
+	if f.list == nil {
+		panic("Appointments.List called")
+	}
+	return f.list(ctx, page)
+}
+
+func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
+	if !tenant.IsSystem(ctx) {
+		panic("company lookup outside a system context")
+	}
+	if id == 7 {
+		return store.Company{ID: 7}, nil
+	}
+	return store.Company{}, store.ErrNotFound
+}
+
+func testFactory(t *testing.T) *cmdutil.Factory {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New(ios, "test")
+	f.Store = func(context.Context) (*store.Store, error) {
+		t.Error("the store was opened")
+		return nil, errors.New("no store")
+	}
+	return f
+}
+
+func TestNewCmdList(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		want    ListOptions
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"--company", "7"}, want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 100}}},
+		{name: "paging and json", args: []string{"--company", "7", "--limit", "20", "--offset", "40", "-o", "json"},
+			want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 20, Offset: 40}, Exporter: cmdutil.JSONExporter{}}},
+		{name: "no company", wantErr: `required flag(s) "company" not set`},
+		{name: "company 0", args: []string{"--company", "0"}, wantErr: "--company must be a company id"},
+		{name: "limit 0", args: []string{"--company", "7", "--limit", "0"}, wantErr: "--limit must be between 1 and 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got *ListOptions
+			cmd := NewCmdList(testFactory(t), func(o *ListOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				assert.Equal(t, cmdutil.ExitUsage, cmdutil.ExitCode(err))
+				assert.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, got.Companies)
+			require.NotNil(t, got.Appointments)
+			got.IO, got.Companies, got.Appointments = nil, nil, nil
+			assert.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+func TestListRun(t *testing.T) {
+	t.Parallel()
+	branch, service := int64(2), int64(4)
+	starts := time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
+	appt := store.Appointment{ID: 21, CompanyID: 7, BranchID: &branch, ServiceID: &service, CalcomBookingUID: "bk_1",
+		StartsAt: starts, EndsAt: starts.Add(45 * time.Minute), Status: store.AppointmentBooked, Source: store.SourcePhone}
+	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.Appointment, error) {
+		id, err := tenant.CompanyID(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(7), id, "listed inside the company")
+		assert.Equal(t, store.Page{Limit: 100}, page)
+		return []store.Appointment{appt}, nil
+	}}
+	opts := func(ios *iostreams.IOStreams) *ListOptions {
+		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 100},
+			Companies:    func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Appointments: func(context.Context) (appointmentLister, error) { return fake, nil }}
+	}
+
+	ios, _, out, _ := iostreams.Test()
+	require.NoError(t, listRun(context.Background(), opts(ios)))
+	assert.Equal(t, "ID\tBOOKING UID\tSTARTS\tENDS\tSTATUS\tSOURCE\tBRANCH\tSERVICE\tCUSTOMER\tCALL\n"+
+		"21\tbk_1\t2025-03-10T14:00:00Z\t2025-03-10T14:45:00Z\tbooked\tphone\t2\t4\t\t\n", out.String())
+
+	ios, _, out, _ = iostreams.Test()
+	o := opts(ios)
+	o.Exporter = cmdutil.JSONExporter{}
+	require.NoError(t, listRun(context.Background(), o))
+	var got []store.Appointment
+	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+	assert.Equal(t, []store.Appointment{appt}, got)
+
+	ios, _, _, _ = iostreams.Test()
+	o = opts(ios)
+	o.CompanyID = 8
+	err := listRun(context.Background(), o)
+	assert.EqualError(t, err, "company 8 not found")
+	assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
+}
+
+// TestListOnSQLite lists what processing stored for one company, and never
+// another company's appointments.
+func TestListOnSQLite(t *testing.T) {
+	t.Parallel()
+	b := cmdutiltest.SQLite(t)
+	st, err := b.Factory.Store(context.Background())
+	require.NoError(t, err)
+	sys := tenant.AsSystem(context.Background())
+	salon, err := st.Companies.Create(sys, store.NewCompany{Name: "Salon", Subdomain: "salon"})
+	require.NoError(t, err)
+	other, err := st.Companies.Create(sys, store.NewCompany{Name: "Praxis", Subdomain: "praxis"})
+	require.NoError(t, err)
+	starts := time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
+	inSalon := tenant.WithCompany(context.Background(), salon.ID)
+	require.NoError(t, st.Appointments.Merge(inSalon, store.AppointmentEvent{UID: "bk_1", StartsAt: starts, EndsAt: starts.Add(time.Hour), Status: store.AppointmentCancelled}))
+	require.NoError(t, st.Appointments.Merge(inSalon, store.AppointmentEvent{UID: "bk_1", StartsAt: starts, EndsAt: starts.Add(time.Hour), Status: store.AppointmentBooked}))
+	require.NoError(t, st.Appointments.Merge(tenant.WithCompany(context.Background(), other.ID),
+		store.AppointmentEvent{UID: "bk_other", StartsAt: starts, EndsAt: starts.Add(time.Hour), Status: store.AppointmentBooked}))
+
+	var opts *ListOptions
+	cmd := NewCmdList(b.Factory, func(o *ListOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"--company", strconv.FormatInt(salon.ID, 10), "-o", "json"})
+	require.NoError(t, cmd.Execute())
+	require.NoError(t, listRun(context.Background(), opts))
+	var got []store.Appointment
+	require.NoError(t, json.Unmarshal(b.Out.Bytes(), &got))
+	require.Len(t, got, 1)
+	assert.Equal(t, "bk_1", got[0].CalcomBookingUID)
+	assert.Equal(t, store.AppointmentCancelled, got[0].Status, "a cancellation processed first stays")
+	assert.Equal(t, starts, got[0].StartsAt)
+}

@@ -1,0 +1,175 @@
+package calls
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/askproai/askpro/internal/cmdutil"
+	"github.com/askproai/askpro/internal/cmdutil/cmdutiltest"
+	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeStore fakes the company and call repositories; a method whose func is
+// unset panics.
+type fakeStore struct {
+	getCompany func(ctx context.Context, id int64) (store.Company, error)
+	list       func(ctx context.Context, page store.Page) ([]store.Call, error)
+}
+
+type fakeCompanies struct{ *fakeStore }
+
+func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
+	if f.getCompany == nil {
+		panic("Companies.Get called")
+	}
+	return f.getCompany(ctx, id)
+}
+
+func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.Call, error) {
+	if f.list == nil {
+		panic("Calls.List called")
+	}
+	return f.list(ctx, page)
+}
+
+func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
+	if !tenant.IsSystem(ctx) {
+		panic("company lookup outside a system context")
+	}
+	if id == 7 {
+		return store.Company{ID: 7}, nil
+	}
+	return store.Company{}, store.ErrNotFound
+}
+
+func testFactory(t *testing.T) *cmdutil.Factory {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New(ios, "test")
+	f.Store = func(context.Context) (*store.Store, error) {
+		t.Error("the store was opened")
+		return nil, errors.New("no store")
+	}
+	return f
+}
+
+func TestNewCmdList(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		want    ListOptions
+		wantErr string
+	}{
+		{name: "defaults", args: []string{"--company", "7"}, want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 100}}},
+		{name: "paging and json", args: []string{"--company", "7", "--limit", "20", "--offset", "40", "-o", "json"},
+			want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 20, Offset: 40}, Exporter: cmdutil.JSONExporter{}}},
+		{name: "no company", wantErr: `required flag(s) "company" not set`},
+		{name: "company 0", args: []string{"--company", "0"}, wantErr: "--company must be a company id"},
+		{name: "limit 0", args: []string{"--company", "7", "--limit", "0"}, wantErr: "--limit must be between 1 and 1000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var got *ListOptions
+			cmd := NewCmdList(testFactory(t), func(o *ListOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				assert.Equal(t, cmdutil.ExitUsage, cmdutil.ExitCode(err))
+				assert.Nil(t, got)
+				return
+			}
+			require.NoError(t, err)
+			require.NotNil(t, got.Companies)
+			require.NotNil(t, got.Calls)
+			got.IO, got.Companies, got.Calls = nil, nil, nil
+			assert.Equal(t, tt.want, *got)
+		})
+	}
+}
+
+func TestListRun(t *testing.T) {
+	t.Parallel()
+	branch, customer, ms := int64(2), int64(3), int64(245_400)
+	started := time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+	call := store.Call{ID: 11, CompanyID: 7, BranchID: &branch, CustomerID: &customer, RetellCallID: "call_abc",
+		FromNumber: "+4915112345678", ToNumber: "+493012345678", Direction: "inbound", Status: "ended",
+		StartedAt: &started, DurationMS: &ms, DisconnectionReason: "user_hangup", Sentiment: "Positive"}
+	never := store.Call{ID: 12, CompanyID: 7, RetellCallID: "call_busy", Status: "not_connected", DisconnectionReason: "dial_busy"}
+	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.Call, error) {
+		id, err := tenant.CompanyID(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, int64(7), id, "listed inside the company")
+		assert.Equal(t, store.Page{Limit: 100}, page)
+		return []store.Call{call, never}, nil
+	}}
+	opts := func(ios *iostreams.IOStreams) *ListOptions {
+		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 100},
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Calls:     func(context.Context) (callLister, error) { return fake, nil }}
+	}
+
+	ios, _, out, _ := iostreams.Test()
+	require.NoError(t, listRun(context.Background(), opts(ios)))
+	assert.Equal(t, "ID\tRETELL CALL\tBRANCH\tCUSTOMER\tFROM\tTO\tDIRECTION\tSTATUS\tSTARTED\tDURATION\tDISCONNECTION\tSENTIMENT\n"+
+		"11\tcall_abc\t2\t3\t+4915112345678\t+493012345678\tinbound\tended\t2025-03-01T09:30:00Z\t4m05s\tuser_hangup\tPositive\n"+
+		"12\tcall_busy\t\t\t\t\t\tnot_connected\t\t\tdial_busy\t\n", out.String())
+
+	ios, _, out, _ = iostreams.Test()
+	o := opts(ios)
+	o.Exporter = cmdutil.JSONExporter{}
+	require.NoError(t, listRun(context.Background(), o))
+	var got []store.Call
+	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
+	assert.Equal(t, []store.Call{call, never}, got)
+
+	ios, _, _, _ = iostreams.Test()
+	o = opts(ios)
+	o.CompanyID = 8
+	err := listRun(context.Background(), o)
+	assert.EqualError(t, err, "company 8 not found")
+	assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
+}
+
+// TestListOnSQLite lists what processing stored for one company, and never
+// another company's calls.
+func TestListOnSQLite(t *testing.T) {
+	t.Parallel()
+	b := cmdutiltest.SQLite(t)
+	st, err := b.Factory.Store(context.Background())
+	require.NoError(t, err)
+	sys := tenant.AsSystem(context.Background())
+	salon, err := st.Companies.Create(sys, store.NewCompany{Name: "Salon", Subdomain: "salon"})
+	require.NoError(t, err)
+	other, err := st.Companies.Create(sys, store.NewCompany{Name: "Praxis", Subdomain: "praxis"})
+	require.NoError(t, err)
+	started := time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)
+	require.NoError(t, st.Calls.Merge(tenant.WithCompany(context.Background(), salon.ID), store.CallEvent{
+		RetellCallID: "call_abc", FromNumber: "0151 12345678", ToNumber: "030 12345678", Direction: "inbound",
+		Status: "ongoing", StartedAt: &started, LifecycleRank: store.RankStarted, Transcript: "Agent: Guten Tag", TranscriptRank: 16}))
+	require.NoError(t, st.Calls.Merge(tenant.WithCompany(context.Background(), other.ID), store.CallEvent{RetellCallID: "call_other", Status: "ongoing"}))
+
+	var opts *ListOptions
+	cmd := NewCmdList(b.Factory, func(o *ListOptions) error { opts = o; return nil })
+	cmd.SetArgs([]string{"--company", strconv.FormatInt(salon.ID, 10), "-o", "json"})
+	require.NoError(t, cmd.Execute())
+	require.NoError(t, listRun(context.Background(), opts))
+	var got []store.Call
+	require.NoError(t, json.Unmarshal(b.Out.Bytes(), &got))
+	require.Len(t, got, 1)
+	assert.Equal(t, "call_abc", got[0].RetellCallID)
+	assert.Equal(t, "+4915112345678", string(got[0].FromNumber))
+	assert.Equal(t, started, *got[0].StartedAt)
+	assert.Empty(t, got[0].Transcript, "a list leaves transcripts out")
+}
