@@ -128,7 +128,9 @@ func TestThreeServesOneDatabase(t *testing.T) {
 	t.Parallel()
 	environ, db, _ := sharedBackends(t)
 	dir := t.TempDir()
-	procs := []*proc{startServe(t, dir, environ), startServe(t, dir, environ), startServe(t, dir, environ)}
+	// Ingestion only: the events stay pending for the checks below
+	// (TestWorkerKilledMidJob covers processing).
+	procs := []*proc{startServe(t, dir, environ, "--no-workers"), startServe(t, dir, environ, "--no-workers"), startServe(t, dir, environ, "--no-workers")}
 	evs := events(runID(), 200)
 
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -164,14 +166,16 @@ func TestThreeServesOneDatabase(t *testing.T) {
 	// The operator's view of the inbox agrees.
 	out, code := run(t, dir, environ, "webhooks", "stats", "-o", "json")
 	require.Equal(t, 0, code)
-	var stats []struct {
-		Provider string `json:"provider"`
-		Status   string `json:"status"`
-		Count    int    `json:"count"`
+	var stats struct {
+		ByProvider []struct {
+			Provider string `json:"provider"`
+			Status   string `json:"status"`
+			Count    int    `json:"count"`
+		} `json:"by_provider"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &stats))
 	total := 0
-	for _, s := range stats {
+	for _, s := range stats.ByProvider {
 		assert.Equal(t, "pending", s.Status)
 		total += s.Count
 	}

@@ -29,8 +29,9 @@ var DefaultRetryPolicy = RetryPolicy{
 	Jitter: 5 * time.Second,
 }
 
-// inboxRetry is the Inbox's schedule for a statement that failed with a
-// transient error (deadlock victim, lock wait timeout, lost connection).
+// inboxRetry is the schedule of the Inbox's and the workers' statements
+// that failed with a transient error (deadlock victim, lock wait timeout,
+// lost connection).
 var inboxRetry = RetryPolicy{
 	Delays: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 40 * time.Millisecond},
 	Jitter: 5 * time.Millisecond,

@@ -444,7 +444,14 @@ func (b *batch) recordFailure(ctx context.Context, r *running, cause error) {
 	delay, more := w.retry.Next(j.Attempts)
 	permanent := IsPermanent(cause)
 	dead := permanent || !more || j.Attempts >= j.MaxAttempts
-	ok, err := fail(w.hard, w.cfg.DB, j, b.token, now, dead, now.Add(delay), reason, r.took)
+	var ok bool
+	// A deadlock victim or a lock wait timeout is run again: the UPDATE is
+	// guarded, so running it twice changes nothing more.
+	err := inboxRetry.run(w.hard, pool.IsTransient, func(ctx context.Context) error {
+		var err error
+		ok, err = fail(ctx, w.cfg.DB, j, b.token, now, dead, now.Add(delay), reason, r.took)
+		return err
+	})
 	jctx := w.jobContext(ctx, j)
 	switch {
 	case err != nil:
@@ -474,7 +481,12 @@ func (b *batch) release(rest []*running) {
 	w := b.w
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.hard), 10*time.Second)
 	defer cancel()
-	n, err := release(ctx, w.cfg.DB, b.token, w.now(), ids(rest))
+	var n int64
+	err := inboxRetry.run(ctx, pool.IsTransient, func(ctx context.Context) error {
+		var err error
+		n, err = release(ctx, w.cfg.DB, b.token, w.now(), ids(rest))
+		return err
+	})
 	if err != nil {
 		w.log.Warn("queue: could not release jobs; their leases will expire", "jobs", len(rest), "err", err)
 		return
