@@ -53,11 +53,37 @@
 //	rd, err := queue.NewReader(p)
 //	jobs, err := rd.List(tenant.AsSystem(ctx), queue.Filter{Status: queue.DeadLetter})
 //
+// # Processing
+//
+// [Worker] runs the jobs: it claims batches in strict priority order
+// (SELECT ... FOR UPDATE SKIP LOCKED on MySQL, one UPDATE ... RETURNING on
+// SQLite's single writer), leases them, runs each through a [Handler] in one
+// transaction with the batch's completion, retries failures on
+// [DefaultRetryPolicy], dead-letters what cannot succeed ([Permanent]) and
+// takes back the leases of dead workers. [Mux] routes jobs to handlers by
+// provider and event type; pkg/booking registers askpro's.
+//
+//	mux := queue.NewMux()
+//	mux.HandleFunc("stripe", "charge.refunded", func(ctx context.Context, tx *sql.Tx, job *queue.Job) error {
+//		_, err := tx.ExecContext(ctx, "...", ...) // effects through tx
+//		return err
+//	})
+//	w, err := queue.NewWorker(queue.WorkerConfig{DB: p.Writer(), Dialect: p.Dialect(), Handler: mux})
+//	...
+//	err = w.Run(ctx) // until ctx ends, then drains
+//
+// docs/queue.md explains the lifecycle, the batching and the claim's index.
+//
+// # Replay
+//
+// [Replayer] moves chosen events (dead letters by default) back to pending
+// with their attempts reset, a page at a time, each page one UPDATE guarded
+// by the status it expects (`askpro replay`).
+//
 // # Drivers
 //
 // The SQL of each dialect (MySQL/MariaDB, SQLite) sits behind a small
 // unexported driver; package queuetest is the conformance suite every driver
-// passes on a real database. The worker's claim (SKIP LOCKED on MySQL, the
-// single writer on SQLite), lease and guarded transitions go there, and its
-// retry schedule is [DefaultRetryPolicy].
+// passes on a real database: the inbox, the read model, and the worker's
+// claim order, retries on an injected clock, guarded transitions and leases.
 package queue

@@ -8,7 +8,8 @@
 // The suite covers what the Inbox and the Reader rely on: batch inserts that
 // skip stored events, telling a duplicate from a new row, the routing
 // written with each row, payloads and keys kept byte for byte, header values
-// that never fail an insert, and the read model (list, get, stats). The
-// worker's claim, lease and guarded transitions will be added here with
-// their SQL.
+// that never fail an insert, the read model (list, get, stats), and the
+// worker: claim order and delay, retries and dead letters on an injected
+// clock, permanent errors, effects that commit with the outcome, lost and
+// expired leases, many workers, and release on stop.
 package queuetest
