@@ -92,8 +92,8 @@ func TestNewCmdList(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, got.Companies)
-			require.NotNil(t, got.Appointments)
-			got.IO, got.Companies, got.Appointments = nil, nil, nil
+			require.NotNil(t, got.Lister)
+			got.IO, got.Companies, got.Lister = nil, nil, nil
 			assert.Equal(t, tt.want, *got)
 		})
 	}
@@ -114,8 +114,8 @@ func TestListRun(t *testing.T) {
 	}}
 	opts := func(ios *iostreams.IOStreams) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 100},
-			Companies:    func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
-			Appointments: func(context.Context) (appointmentLister, error) { return fake, nil }}
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Lister:    func(context.Context) (appointmentLister, error) { return fake, nil }}
 	}
 
 	ios, _, out, _ := iostreams.Test()

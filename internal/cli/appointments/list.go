@@ -4,72 +4,30 @@ import (
 	"context"
 
 	"github.com/askproai/askpro/internal/cmdutil"
-	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/cobra"
 )
 
 // appointmentLister is the store method `appointments list` calls.
-type appointmentLister interface {
-	List(ctx context.Context, page store.Page) ([]store.Appointment, error)
-}
+type appointmentLister = cmdutil.Lister[store.Appointment]
 
 // ListOptions holds what `askpro appointments list` needs.
-type ListOptions struct {
-	IO           *iostreams.IOStreams
-	Companies    func(ctx context.Context) (cmdutil.CompanyGetter, error)
-	Appointments func(ctx context.Context) (appointmentLister, error)
-	Exporter     cmdutil.Exporter
-
-	CompanyID int64
-	// Page is --limit (1-1000) and --offset.
-	Page store.Page
-}
+type ListOptions = cmdutil.CompanyListOptions[store.Appointment]
 
 // NewCmdList builds `askpro appointments list --company ID [--limit N] [--offset N]`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{
-		IO:           f.IO,
-		Companies:    func(ctx context.Context) (cmdutil.CompanyGetter, error) { return f.Companies(ctx) },
-		Appointments: func(ctx context.Context) (appointmentLister, error) { return f.Appointments(ctx) },
+		IO:        f.IO,
+		Companies: func(ctx context.Context) (cmdutil.CompanyGetter, error) { return f.Companies(ctx) },
+		Lister:    func(ctx context.Context) (appointmentLister, error) { return f.Appointments(ctx) },
 	}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List a company's appointments by start time",
-		Args:  cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckListFlags(opts.CompanyID, opts.Page); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(cmd.Context(), opts)
-		},
+	var test func(context.Context, *ListOptions) error
+	if runF != nil {
+		test = func(_ context.Context, o *ListOptions) error { return runF(o) }
 	}
-	cmdutil.AddListFlags(cmd, &opts.CompanyID, &opts.Page)
-	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
-	return cmd
+	return cmdutil.NewCmdCompanyList(opts, "List a company's appointments by start time", test, listRun)
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	companies, err := opts.Companies(ctx)
-	if err != nil {
-		return err
-	}
-	appointments, err := opts.Appointments(ctx)
-	if err != nil {
-		return err
-	}
-	if ctx, err = cmdutil.AsCompany(ctx, companies, opts.CompanyID); err != nil {
-		return err
-	}
-	rows, err := appointments.List(ctx, opts.Page)
-	if err != nil {
-		return err
-	}
-	if opts.Exporter != nil {
-		return opts.Exporter.Write(opts.IO, rows)
-	}
-	return render(opts.IO, rows)
+	return cmdutil.RunCompanyList(ctx, opts, render)
 }

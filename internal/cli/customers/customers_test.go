@@ -95,8 +95,8 @@ func TestNewCmdList(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, got.Companies)
-			require.NotNil(t, got.Customers)
-			got.IO, got.Companies, got.Customers = nil, nil, nil
+			require.NotNil(t, got.Lister)
+			got.IO, got.Companies, got.Lister = nil, nil, nil
 			assert.Equal(t, tt.want, *got)
 		})
 	}
@@ -116,7 +116,7 @@ func TestListRun(t *testing.T) {
 	opts := func(ios *iostreams.IOStreams) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 10, Offset: 5},
 			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
-			Customers: func(context.Context) (customerLister, error) { return fake, nil }}
+			Lister:    func(context.Context) (customerLister, error) { return fake, nil }}
 	}
 
 	ios, _, out, _ := iostreams.Test()
