@@ -83,7 +83,7 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// proc is a running `askpro serve`.
+// proc is a running askpro process (serve or worker).
 type proc struct {
 	cmd  *exec.Cmd
 	addr string
@@ -111,18 +111,18 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// startServe starts `askpro serve` in dir and waits until /healthz answers.
-func startServe(t *testing.T, dir string, environ []string, args ...string) *proc {
+// startProc starts askpro with args in dir; it returns at once. The
+// process is killed when the test ends, and its logs are shown if the test
+// failed.
+func startProc(t *testing.T, dir string, environ []string, args ...string) *proc {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = append(environ, "ASKPRO_HTTP_ADDR="+addr)
+	cmd := exec.Command(binary, args...)
+	cmd.Dir, cmd.Env = dir, environ
 	logs := &logBuffer{}
 	stderr, err := cmd.StderrPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	p := &proc{cmd: cmd, addr: addr, url: "http://" + addr, logs: logs, exited: make(chan struct{})}
+	p := &proc{cmd: cmd, logs: logs, exited: make(chan struct{})}
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -141,9 +141,19 @@ func startServe(t *testing.T, dir string, environ []string, args ...string) *pro
 			<-p.exited
 		}
 		if t.Failed() {
-			t.Logf("serve %s logs:\n%s", addr, logs.String())
+			t.Logf("askpro %s logs:\n%s", strings.Join(args, " "), logs.String())
 		}
 	})
+	return p
+}
+
+// startServe starts `askpro serve` in dir and waits until /healthz answers.
+func startServe(t *testing.T, dir string, environ []string, args ...string) *proc {
+	t.Helper()
+	addr := freeAddr(t)
+	p := startProc(t, dir, append(environ, "ASKPRO_HTTP_ADDR="+addr), append([]string{"serve"}, args...)...)
+	p.addr, p.url = addr, "http://"+addr
+	logs := p.logs
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(p.url + "/healthz")

@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -23,35 +20,7 @@ import (
 // startWorker starts `askpro worker` in dir; it returns at once.
 func startWorker(t *testing.T, dir string, environ []string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"worker"}, args...)...)
-	cmd.Dir, cmd.Env = dir, environ
-	logs := &logBuffer{}
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	p := &proc{cmd: cmd, logs: logs, exited: make(chan struct{})}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			fmt.Fprintln(logs, sc.Text())
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		p.err = cmd.Wait()
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("worker logs:\n%s", logs.String())
-		}
-	})
-	return p
+	return startProc(t, dir, environ, append([]string{"worker"}, args...)...)
 }
 
 // storeEvents writes the bodies to webhook_events as serve would (parsed
