@@ -247,7 +247,16 @@ type running struct {
 	job  *Job
 	took time.Duration
 	err  error // the handler's error of the last run
+	// transient counts the runs of this attempt that failed with a
+	// transient database error (a deadlock victim, a lock wait timeout):
+	// they are run again at once, up to maxTransient times, before the
+	// failure counts as an attempt.
+	transient int
 }
+
+// maxTransient is how many times one attempt of a job is run again at once
+// after a transient database error, before it waits on the retry schedule.
+const maxTransient = 3
 
 // batch is one claim's jobs, leased to token.
 type batch struct {
@@ -271,7 +280,7 @@ func (b *batch) run(ctx context.Context) {
 	w := b.w
 	todo := b.jobs
 	for round := 0; len(todo) > 0; round++ {
-		if round > 2*len(b.jobs)+2 {
+		if round > (2+maxTransient)*len(b.jobs)+2 {
 			// Cannot happen: each round settles at least one job. Keep the
 			// loop bounded all the same; the leases expire and the reaper
 			// takes the jobs back.
@@ -293,6 +302,13 @@ func (b *batch) run(ctx context.Context) {
 				b.run1(ctx, r)
 			}
 			return
+		case out.failed != nil && pool.IsTransient(out.failed.err) && out.failed.transient < maxTransient:
+			// A deadlock victim (InnoDB rolled the whole transaction back)
+			// or a lock wait timeout: nothing is wrong with the event, so
+			// run the batch again now rather than after the retry wait.
+			out.failed.transient++
+			w.log.DebugContext(ctx, "queue: transient database error in a batch; running it again", "job", out.failed.job.ID, "err", out.failed.err)
+			todo = append(append(out.again, out.failed), out.rest...)
 		case out.failed != nil:
 			b.recordFailure(ctx, out.failed, out.failed.err)
 			todo = append(out.again, out.rest...)

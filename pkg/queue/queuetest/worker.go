@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -30,6 +31,7 @@ var workerTests = []struct {
 	{"FailTwiceThenSucceed", testRetryThenSucceed},
 	{"AlwaysFailingDeadLetters", testAlwaysFails},
 	{"PermanentErrorDeadLettersAtOnce", testPermanent},
+	{"DeadlockRunsAgainAtOnce", testDeadlockAgain},
 	{"UnhandledIsProcessed", testUnhandled},
 	{"EffectsCommitWithTheOutcome", testEffectsAtomic},
 	{"LostLeaseCommitsNothing", testLostLease},
@@ -493,4 +495,44 @@ func testStopReleases(t *testing.T, p *pool.Pool) {
 		}
 		assert.Empty(t, j.LockedBy)
 	}
+}
+
+func testDeadlockAgain(t *testing.T, p *pool.Pool) {
+	var evs []queue.Event
+	for i := range 3 {
+		evs = append(evs, event(fmt.Sprintf("stripe:evt_deadlock_%d", i)))
+	}
+	ids := store(t, p, nil, evs...)
+	var calls atomic.Int64
+	rec := &recorder{fn: func(ctx context.Context, tx *sql.Tx, j *queue.Job) error {
+		if err := effect(ctx, tx, j); err != nil {
+			return err
+		}
+		if j.ID == ids[1] && calls.Add(1) <= 2 {
+			// What InnoDB answers a deadlock victim.
+			return fmt.Errorf("ensure customer: %w", &mysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock; try restarting transaction"})
+		}
+		return nil
+	}}
+	w := newWorker(t, p, rec, nil, queue.WorkerConfig{Batch: 10})
+	require.Equal(t, 3, runOnce(t, w, "w"))
+	for _, id := range ids {
+		j := job(t, p, id)
+		assert.Equal(t, queue.Processed, j.Status, "job %d: processed in the same claim, not after a retry wait", id)
+		assert.Equal(t, 1, j.Attempts, "job %d: a deadlock does not spend an attempt", id)
+		assert.Equal(t, 1, effects(t, p, id), "job %d: its effect once", id)
+	}
+	assert.Equal(t, int64(3), calls.Load(), "the deadlocked job ran twice more")
+
+	// A job that keeps losing deadlocks waits on the schedule after
+	// maxTransient runs again.
+	more := store(t, p, nil, event("stripe:evt_deadlock_always"))
+	w2 := newWorker(t, p, &recorder{fn: func(context.Context, *sql.Tx, *queue.Job) error {
+		return &mysql.MySQLError{Number: 1213, Message: "Deadlock found"}
+	}}, nil, queue.WorkerConfig{})
+	require.Equal(t, 1, runOnce(t, w2, "w2"))
+	j := job(t, p, more[0])
+	assert.Equal(t, queue.Retrying, j.Status)
+	assert.Equal(t, 1, j.Attempts)
+	assert.Contains(t, j.LastError, "Deadlock")
 }
