@@ -3,7 +3,6 @@ package calls
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -50,55 +49,6 @@ func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
 	return store.Company{}, store.ErrNotFound
 }
 
-func testFactory(t *testing.T) *cmdutil.Factory {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	f := cmdutil.New(ios, "test")
-	f.Store = func(context.Context) (*store.Store, error) {
-		t.Error("the store was opened")
-		return nil, errors.New("no store")
-	}
-	return f
-}
-
-func TestNewCmdList(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		args    []string
-		want    ListOptions
-		wantErr string
-	}{
-		{name: "defaults", args: []string{"--company", "7"}, want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 100}}},
-		{name: "paging and json", args: []string{"--company", "7", "--limit", "20", "--offset", "40", "-o", "json"},
-			want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 20, Offset: 40}, Exporter: cmdutil.JSONExporter{}}},
-		{name: "no company", wantErr: `required flag(s) "company" not set`},
-		{name: "company 0", args: []string{"--company", "0"}, wantErr: "--company must be a company id"},
-		{name: "limit 0", args: []string{"--company", "7", "--limit", "0"}, wantErr: "--limit must be between 1 and 1000"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var got *ListOptions
-			cmd := NewCmdList(testFactory(t), func(o *ListOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				assert.ErrorContains(t, err, tt.wantErr)
-				assert.Equal(t, cmdutil.ExitUsage, cmdutil.ExitCode(err))
-				assert.Nil(t, got)
-				return
-			}
-			require.NoError(t, err)
-			require.NotNil(t, got.Companies)
-			require.NotNil(t, got.Lister)
-			got.IO, got.Companies, got.Lister = nil, nil, nil
-			assert.Equal(t, tt.want, *got)
-		})
-	}
-}
-
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	branch, customer, ms := int64(2), int64(3), int64(245_400)
@@ -134,12 +84,6 @@ func TestListRun(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
 	assert.Equal(t, []store.Call{call, never}, got)
 
-	ios, _, _, _ = iostreams.Test()
-	o = opts(ios)
-	o.CompanyID = 8
-	err := listRun(context.Background(), o)
-	assert.EqualError(t, err, "company 8 not found")
-	assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
 }
 
 // TestListOnSQLite lists what processing stored for one company, and never

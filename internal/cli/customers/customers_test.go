@@ -3,7 +3,6 @@ package customers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -51,57 +50,6 @@ func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
 	return store.Company{}, store.ErrNotFound
 }
 
-func testFactory(t *testing.T) *cmdutil.Factory {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	f := cmdutil.New(ios, "test")
-	f.Store = func(context.Context) (*store.Store, error) {
-		t.Error("the store was opened")
-		return nil, errors.New("no store")
-	}
-	return f
-}
-
-func TestNewCmdList(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		args    []string
-		want    ListOptions
-		wantErr string
-	}{
-		{name: "defaults", args: []string{"--company", "7"}, want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 100}}},
-		{name: "paging and json", args: []string{"--company", "7", "--limit", "1000", "--offset", "200", "-o", "json"},
-			want: ListOptions{CompanyID: 7, Page: store.Page{Limit: 1000, Offset: 200}, Exporter: cmdutil.JSONExporter{}}},
-		{name: "no company", wantErr: `required flag(s) "company" not set`},
-		{name: "company 0", args: []string{"--company", "0"}, wantErr: "--company must be a company id"},
-		{name: "limit too big", args: []string{"--company", "7", "--limit", "1001"}, wantErr: "--limit must be between 1 and 1000"},
-		{name: "negative offset", args: []string{"--company", "7", "--offset", "-1"}, wantErr: "--offset must not be negative"},
-		{name: "bad output", args: []string{"--company", "7", "-o", "yaml"}, wantErr: "want table or json"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			var got *ListOptions
-			cmd := NewCmdList(testFactory(t), func(o *ListOptions) error { got = o; return nil })
-			cmd.SetArgs(tt.args)
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			err := cmd.Execute()
-			if tt.wantErr != "" {
-				assert.ErrorContains(t, err, tt.wantErr)
-				assert.Equal(t, cmdutil.ExitUsage, cmdutil.ExitCode(err))
-				assert.Nil(t, got, "the run function is not reached")
-				return
-			}
-			require.NoError(t, err)
-			require.NotNil(t, got.Companies)
-			require.NotNil(t, got.Lister)
-			got.IO, got.Companies, got.Lister = nil, nil, nil
-			assert.Equal(t, tt.want, *got)
-		})
-	}
-}
-
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	anna := store.Customer{ID: 3, CompanyID: 7, Name: "Anna Schmidt", PhoneNumber: "+4915112345678", Email: "anna@example.de",
@@ -131,12 +79,6 @@ func TestListRun(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &got))
 	assert.Equal(t, []store.Customer{anna}, got)
 
-	ios, _, _, _ = iostreams.Test()
-	o = opts(ios)
-	o.CompanyID = 8
-	err := listRun(context.Background(), o)
-	assert.EqualError(t, err, "company 8 not found")
-	assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
 }
 
 // TestListOnSQLite lists a company's customers from a real database, and
