@@ -118,13 +118,10 @@ func claimSQLite(ctx context.Context, db *sql.DB, a claimArgs) ([]Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	// RETURNING gives the new values; the rows are in no particular order.
-	for i := range jobs {
-		jobs[i].Attempts--
-		jobs[i].Status = ""
-	}
+	// RETURNING gives the rows as the UPDATE left them, in no particular
+	// order.
 	sortClaimed(jobs)
-	return claimed(jobs, a), nil
+	return jobs, nil
 }
 
 // claimed sets on the jobs read before the claim's UPDATE what it wrote.
@@ -266,29 +263,20 @@ const reapReason = "LEASE_EXPIRED: the worker holding the job stopped renewing i
 // UPDATEs name the ids found and repeat the guard, so a job completed or
 // renewed in between is left alone.
 func reap(ctx context.Context, db *sql.DB, now time.Time) (dead, retried int64, err error) {
-	rows, err := db.QueryContext(ctx, "SELECT id FROM webhook_events WHERE status = 'processing' AND locked_until < ? ORDER BY id LIMIT 1000", now)
+	ids, err := queryIDs(ctx, db, "SELECT id FROM webhook_events WHERE status = 'processing' AND locked_until < ? ORDER BY id LIMIT 1000", now)
 	if err != nil {
-		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
-	}
-	var ids []any
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, 0, fmt.Errorf("reap expired leases: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
 	}
 	if len(ids) == 0 {
 		return 0, 0, nil
 	}
 	in := placeholders(len(ids))
+	idArgs := make([]any, len(ids))
+	for i, id := range ids {
+		idArgs[i] = id
+	}
 	res, err := db.ExecContext(ctx, "UPDATE webhook_events SET status = 'dead_letter', last_error = ?, locked_by = NULL, locked_until = NULL, updated_at = ? "+
-		"WHERE status = 'processing' AND locked_until < ? AND attempts >= max_attempts AND id IN ("+in+")", append([]any{reapReason, now, now}, ids...)...)
+		"WHERE status = 'processing' AND locked_until < ? AND attempts >= max_attempts AND id IN ("+in+")", append([]any{reapReason, now, now}, idArgs...)...)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reap expired leases: %w", err)
 	}
@@ -296,7 +284,7 @@ func reap(ctx context.Context, db *sql.DB, now time.Time) (dead, retried int64, 
 		return 0, 0, err
 	}
 	res, err = db.ExecContext(ctx, "UPDATE webhook_events SET status = 'retrying', available_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, updated_at = ? "+
-		"WHERE status = 'processing' AND locked_until < ? AND id IN ("+in+")", append([]any{now, reapReason, now, now}, ids...)...)
+		"WHERE status = 'processing' AND locked_until < ? AND id IN ("+in+")", append([]any{now, reapReason, now, now}, idArgs...)...)
 	if err != nil {
 		return dead, 0, fmt.Errorf("reap expired leases: %w", err)
 	}
@@ -311,18 +299,31 @@ func leased(ctx context.Context, db *sql.DB, token string, ids []int64) (map[int
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := db.QueryContext(ctx, "SELECT id FROM webhook_events WHERE status = 'processing' AND locked_by = ? AND id IN ("+placeholders(len(ids))+")", args...)
+	found, err := queryIDs(ctx, db, "SELECT id FROM webhook_events WHERE status = 'processing' AND locked_by = ? AND id IN ("+placeholders(len(ids))+")", args...)
 	if err != nil {
 		return nil, fmt.Errorf("check leases: %w", err)
 	}
+	out := make(map[int64]bool, len(found))
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
+
+// queryIDs runs a query of one id column and returns the ids.
+func queryIDs(ctx context.Context, db *sql.DB, q string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	out := map[int64]bool{}
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("check leases: %w", err)
+			return nil, err
 		}
-		out[id] = true
+		ids = append(ids, id)
 	}
-	return out, rows.Err()
+	return ids, rows.Err()
 }
