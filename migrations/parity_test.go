@@ -104,17 +104,17 @@ func TestSchemaContract(t *testing.T) {
 			fks:    []string{"branch_id,company_id -> branches(id,company_id) ON DELETE CASCADE"},
 		},
 		"working_hours": {unique: []string{"branch_id,weekday,opens"}},
-		"customers":     {unique: []string{"company_id,phone_number"}},
+		"customers":     {unique: []string{"company_id,phone_number"}, indexes: []string{"company_id,created_at"}},
 		"calls": {
 			unique:  []string{"retell_call_id"},
-			indexes: []string{"company_id,started_at"},
+			indexes: []string{"company_id,started_at", "company_id,status,started_at"},
 			fks:     []string{"branch_id -> branches(id) ON DELETE SET NULL"},
 		},
 		"appointments": {unique: []string{"calcom_booking_uid"}, indexes: []string{"company_id,starts_at"}},
 		"payments":     {unique: []string{"stripe_object_id"}, fks: []string{"company_id -> companies(id) ON DELETE SET NULL"}},
 		"webhook_events": {
 			unique:  []string{"provider,idempotency_key"},
-			indexes: []string{"claimable,priority,available_at", "status,locked_until", "created_at", "company_id"},
+			indexes: []string{"claimable,priority,available_at", "status,locked_until", "created_at", "company_id,created_at"},
 		},
 		"api_keys": {
 			unique: []string{"key_hash"},

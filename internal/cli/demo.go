@@ -93,7 +93,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 // seedDemo finds or creates the demo salon.
 func seedDemo(ctx context.Context, st *store.Store) (DemoResult, error) {
-	sys := tenant.AsSystem(ctx)
+	sys := tenant.System(ctx)
 	all, err := st.Companies.List(sys, store.Page{Limit: 1000})
 	if err != nil {
 		return DemoResult{}, err

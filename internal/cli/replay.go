@@ -206,7 +206,7 @@ func replayRun(ctx context.Context, opts *ReplayOptions) error {
 			return err
 		}
 	}
-	sys := tenant.AsSystem(ctx)
+	sys := tenant.System(ctx)
 	f := opts.filter(opts.Now())
 	total, err := rp.Count(sys, f)
 	if err != nil {

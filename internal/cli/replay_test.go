@@ -329,7 +329,7 @@ func TestReplayOnSQLite(t *testing.T) {
 
 	st, err := b.Factory.Store(context.Background())
 	require.NoError(t, err)
-	sys := tenant.AsSystem(context.Background())
+	sys := tenant.System(context.Background())
 	auditRows := func() []store.AuditEntry {
 		t.Helper()
 		rows, err := st.AuditLog.List(sys, store.Page{})

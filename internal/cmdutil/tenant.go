@@ -41,7 +41,7 @@ type CompanyGetter interface {
 // AsCompany checks, as system work, that company id exists and returns ctx
 // scoped to it. A missing company is an exit-1 error naming it.
 func AsCompany(ctx context.Context, companies CompanyGetter, id int64) (context.Context, error) {
-	if _, err := companies.Get(tenant.AsSystem(ctx), id); err != nil {
+	if _, err := companies.Get(tenant.System(ctx), id); err != nil {
 		return nil, NotFound(err, "company", id)
 	}
 	return tenant.WithCompany(ctx, id), nil
@@ -56,7 +56,7 @@ type BranchCompany interface {
 // name branches by id alone) and returns ctx scoped to it. A missing branch
 // is an exit-1 error naming it.
 func CompanyOfBranch(ctx context.Context, branches BranchCompany, branchID int64) (context.Context, error) {
-	cid, err := branches.CompanyOf(tenant.AsSystem(ctx), branchID)
+	cid, err := branches.CompanyOf(tenant.System(ctx), branchID)
 	if err != nil {
 		return nil, NotFound(err, "branch", branchID)
 	}

@@ -166,7 +166,7 @@ func (h *Handlers) branchFor(ctx context.Context, st *store.Store, number string
 	if b, ok := h.branches.get(number, h.now()); ok {
 		return b, true, nil
 	}
-	b, err := st.Branches.FindByPhone(tenant.AsSystem(ctx), number)
+	b, err := st.Branches.FindByPhone(tenant.System(ctx), number)
 	if errors.Is(err, store.ErrNotFound) {
 		return branchRef{}, false, nil
 	}
@@ -182,7 +182,7 @@ func (h *Handlers) servicesFor(ctx context.Context, st *store.Store, eventTypeID
 	if s, ok := h.services.get(eventTypeID, h.now()); ok {
 		return s, nil
 	}
-	s, err := st.Services.FindByEventType(tenant.AsSystem(ctx), eventTypeID)
+	s, err := st.Services.FindByEventType(tenant.System(ctx), eventTypeID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +194,7 @@ func (h *Handlers) companyExists(ctx context.Context, st *store.Store, id int64)
 	if _, ok := h.companies.get(id, h.now()); ok {
 		return true, nil
 	}
-	_, err := st.Companies.Get(tenant.AsSystem(ctx), id)
+	_, err := st.Companies.Get(tenant.System(ctx), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

@@ -57,7 +57,7 @@ func setup(t *testing.T, url string, logger *slog.Logger) testBundle {
 	t.Cleanup(func() { _ = p.Close() })
 	st, err := store.New(store.Config{DB: p.DB(), Writer: p.Writer(), Dialect: string(p.Dialect()), Now: func() time.Time { return clock }})
 	require.NoError(t, err)
-	b := testBundle{pool: p, st: st, mux: queue.NewMux(), sys: tenant.AsSystem(context.Background()), dialect: string(p.Dialect())}
+	b := testBundle{pool: p, st: st, mux: queue.NewMux(), sys: tenant.System(context.Background()), dialect: string(p.Dialect())}
 	b.company, err = st.Companies.Create(b.sys, store.NewCompany{Name: "Salon Haarmonie", Subdomain: "haarmonie", Industry: "beauty"})
 	require.NoError(t, err)
 	b.ctx = tenant.WithCompany(context.Background(), b.company.ID)

@@ -71,7 +71,7 @@ func (h *Handlers) Stripe(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 		return queue.ErrUnhandled
 	}
 	st := h.txStore(tx)
-	sys := tenant.AsSystem(ctx)
+	sys := tenant.System(ctx)
 	in := store.PaymentEvent{ObjectID: o.ID, EventID: ev.ID, Kind: o.Object, Currency: o.Currency, Status: status, FailureCode: o.FailureCode}
 	if in.Kind == "" {
 		in.Kind, _, _ = strings.Cut(job.EventType, ".")

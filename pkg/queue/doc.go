@@ -48,10 +48,10 @@
 // # Reading
 //
 // [Reader] lists, gets and counts events for operators; it needs a system
-// context (tenant.AsSystem), since the inbox spans every company.
+// context (tenant.System), since the inbox spans every company.
 //
 //	rd, err := queue.NewReader(p)
-//	jobs, err := rd.List(tenant.AsSystem(ctx), queue.Filter{Status: queue.DeadLetter})
+//	jobs, err := rd.List(tenant.System(ctx), queue.Filter{Status: queue.DeadLetter})
 //
 // # Processing
 //

@@ -73,12 +73,12 @@ var (
 	// ErrNotFound is returned by [Reader.Get] for an id that has no event.
 	ErrNotFound = errors.New("queue: event not found")
 	// ErrNotSystem is returned by the [Reader]'s methods called without a
-	// context marked with tenant.AsSystem: the inbox spans every company.
+	// context marked with tenant.System: the inbox spans every company.
 	ErrNotSystem = errors.New("queue: reading the inbox needs a system context")
 )
 
 // Reader reads webhook_events for operators (`askpro webhooks`) and the
-// API. Every method needs a system context ([tenant.AsSystem]) and returns
+// API. Every method needs a system context ([tenant.System]) and returns
 // [ErrNotSystem] without one. It is safe for concurrent use.
 type Reader struct {
 	db *sql.DB

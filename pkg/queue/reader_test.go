@@ -17,7 +17,7 @@ func TestReaderQueueStats(t *testing.T) {
 	eachDialect(t, func(t *testing.T, p *pool.Pool) {
 		rd, err := queue.NewReader(p)
 		require.NoError(t, err)
-		ctx := tenant.AsSystem(context.Background())
+		ctx := tenant.System(context.Background())
 
 		st, err := rd.QueueStats(ctx, storedAt)
 		require.NoError(t, err)

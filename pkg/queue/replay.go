@@ -97,7 +97,7 @@ type ReplayerConfig struct {
 // Replayer moves stored events back to [Pending] with their attempts reset,
 // so that workers process them again: the operator's `askpro replay`. It
 // reads on the pool's read handle and writes on its writer. Every method
-// needs a system context ([tenant.AsSystem]) and returns [ErrNotSystem]
+// needs a system context ([tenant.System]) and returns [ErrNotSystem]
 // without one. It is safe for concurrent use.
 //
 // A replay is meant to run page by page, so that a large set is never

@@ -37,7 +37,7 @@ func ExampleReplayer() {
 	_, _ = p.Writer().Exec("UPDATE webhook_events SET status = 'dead_letter', attempts = 3")
 
 	rp, _ := queue.NewReplayer(p, queue.ReplayerConfig{})
-	sys := tenant.AsSystem(ctx)                 // the inbox spans every company
+	sys := tenant.System(ctx)                   // the inbox spans every company
 	f := queue.ReplayFilter{Provider: "stripe"} // Status defaults to dead_letter
 	after := int64(0)
 	for {

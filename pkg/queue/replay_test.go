@@ -79,7 +79,7 @@ func TestReplayMovesDeadLettersBack(t *testing.T) {
 		now := time.Date(2025, 3, 2, 8, 30, 0, 123456000, time.UTC)
 		rp, err := queue.NewReplayer(p, queue.ReplayerConfig{Now: func() time.Time { return now }})
 		require.NoError(t, err)
-		ctx := tenant.AsSystem(context.Background())
+		ctx := tenant.System(context.Background())
 
 		n, err := rp.Count(ctx, queue.ReplayFilter{})
 		require.NoError(t, err)
@@ -153,7 +153,7 @@ func TestReplayFilters(t *testing.T) {
 
 		rp, err := queue.NewReplayer(p, queue.ReplayerConfig{})
 		require.NoError(t, err)
-		ctx := tenant.AsSystem(context.Background())
+		ctx := tenant.System(context.Background())
 		tests := []struct {
 			name string
 			f    queue.ReplayFilter
@@ -199,7 +199,7 @@ func TestReplayPagesThroughLargeSets(t *testing.T) {
 		}
 		rp, err := queue.NewReplayer(p, queue.ReplayerConfig{})
 		require.NoError(t, err)
-		ctx := tenant.AsSystem(context.Background())
+		ctx := tenant.System(context.Background())
 
 		var pages []int
 		var total int64
@@ -240,7 +240,7 @@ func TestReplayRefuses(t *testing.T) {
 		setState(t, p, ids["evt_busy"], queue.Processing, 1, "")
 		rp, err := queue.NewReplayer(p, queue.ReplayerConfig{})
 		require.NoError(t, err)
-		sys := tenant.AsSystem(context.Background())
+		sys := tenant.System(context.Background())
 
 		_, err = rp.Page(sys, queue.ReplayFilter{Status: queue.Processing}, 0, 10)
 		assert.ErrorIs(t, err, queue.ErrReplayProcessing)
@@ -296,7 +296,7 @@ func TestReplayAfterDeadLetter(t *testing.T) {
 				return nil
 			})})
 		require.NoError(t, err)
-		ctx := tenant.AsSystem(context.Background())
+		ctx := tenant.System(context.Background())
 		rd, err := queue.NewReader(p)
 		require.NoError(t, err)
 		for attempt := 1; attempt <= 3; attempt++ {

@@ -431,7 +431,7 @@ func (w *Worker) process(tx *sql.Tx, r *running) (err error) {
 
 // jobContext is ctx with the job's correlation id, marked as system work.
 func (w *Worker) jobContext(ctx context.Context, j *Job) context.Context {
-	ctx = tenant.AsSystem(ctx)
+	ctx = tenant.System(ctx)
 	if j.CorrelationID != "" {
 		ctx = correlation.WithCorrelationID(ctx, j.CorrelationID)
 	}

@@ -12,7 +12,7 @@
 // company; the input cannot name another one.
 //
 // Companies are the tenants themselves: listing and creating them is
-// platform work and needs a context marked with [tenant.AsSystem]; reading
+// platform work and needs a context marked with [tenant.System]; reading
 // one company is allowed to that company itself.
 //
 // # Phone numbers

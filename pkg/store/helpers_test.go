@@ -27,7 +27,7 @@ func open(t *testing.T, url string) (*store.Store, testBundle) {
 	t.Cleanup(func() { _ = p.Close() })
 	st, err := store.New(store.Config{DB: p.DB(), Writer: p.Writer(), Dialect: string(p.Dialect())})
 	require.NoError(t, err)
-	return st, testBundle{pool: p, sys: tenant.AsSystem(context.Background())}
+	return st, testBundle{pool: p, sys: tenant.System(context.Background())}
 }
 
 // eachDialect runs fn against a fresh migrated SQLite database and a fresh

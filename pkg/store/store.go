@@ -20,7 +20,7 @@ var (
 	// subdomain, branch phone number or customer number already in use).
 	ErrConflict = errors.New("store: already exists")
 	// ErrNotSystem is returned by platform-level methods called without a
-	// context marked with tenant.AsSystem.
+	// context marked with tenant.System.
 	ErrNotSystem = errors.New("store: platform operation needs a system context")
 )
 

@@ -8,7 +8,7 @@
 //
 // System work that legitimately spans tenants (a worker that resolves the
 // tenant from a called phone number, migrations, operator commands that list
-// companies) says so explicitly with [AsSystem].
+// companies) says so explicitly with [System].
 //
 //	ctx = tenant.WithCompany(ctx, 42)
 //	id, err := tenant.CompanyID(ctx) // 42, nil

@@ -77,7 +77,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	scoped := tenant.AsSystem(ctx)
+	scoped := tenant.System(ctx)
 	if opts.CompanyID > 0 {
 		companies, err := opts.Companies(ctx)
 		if err != nil {

@@ -148,7 +148,7 @@ func TestListOnSQLite(t *testing.T) {
 	b := cmdutiltest.SQLite(t)
 	st, err := b.Factory.Store(context.Background())
 	require.NoError(t, err)
-	sys := tenant.AsSystem(context.Background())
+	sys := tenant.System(context.Background())
 	salon, err := st.Companies.Create(sys, store.NewCompany{Name: "Salon", Subdomain: "salon"})
 	require.NoError(t, err)
 	_, err = st.AuditLog.Record(sys, store.AuditEntry{Actor: "cli:anna", Action: "webhooks.replay", Details: json.RawMessage(`{"moved":1}`)})

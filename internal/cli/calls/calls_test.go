@@ -93,7 +93,7 @@ func TestListOnSQLite(t *testing.T) {
 	b := cmdutiltest.SQLite(t)
 	st, err := b.Factory.Store(context.Background())
 	require.NoError(t, err)
-	sys := tenant.AsSystem(context.Background())
+	sys := tenant.System(context.Background())
 	salon, err := st.Companies.Create(sys, store.NewCompany{Name: "Salon", Subdomain: "salon"})
 	require.NoError(t, err)
 	other, err := st.Companies.Create(sys, store.NewCompany{Name: "Praxis", Subdomain: "praxis"})

@@ -64,7 +64,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := companies.Create(tenant.AsSystem(ctx), store.NewCompany{Name: opts.Name, Subdomain: opts.Subdomain, Industry: opts.Industry})
+	c, err := companies.Create(tenant.System(ctx), store.NewCompany{Name: opts.Name, Subdomain: opts.Subdomain, Industry: opts.Industry})
 	if err != nil {
 		return cmdutil.InputError(err)
 	}

@@ -55,7 +55,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := companies.List(tenant.AsSystem(ctx), store.Page{Limit: opts.Limit})
+	rows, err := companies.List(tenant.System(ctx), store.Page{Limit: opts.Limit})
 	if err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := companies.Get(tenant.AsSystem(ctx), opts.ID)
+	c, err := companies.Get(tenant.System(ctx), opts.ID)
 	if err != nil {
 		return cmdutil.NotFound(err, "company", opts.ID)
 	}

@@ -73,7 +73,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	rows, err := events.List(tenant.AsSystem(ctx), queue.Filter{Status: queue.Status(opts.Status), Provider: opts.Provider, Limit: opts.Limit})
+	rows, err := events.List(tenant.System(ctx), queue.Filter{Status: queue.Status(opts.Status), Provider: opts.Provider, Limit: opts.Limit})
 	if err != nil {
 		return err
 	}

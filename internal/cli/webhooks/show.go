@@ -57,7 +57,7 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	e, err := events.Get(tenant.AsSystem(ctx), opts.ID)
+	e, err := events.Get(tenant.System(ctx), opts.ID)
 	if err != nil {
 		return cmdutil.NotFound(err, "webhook event", opts.ID)
 	}

@@ -70,7 +70,7 @@ func statsRun(ctx context.Context, opts *StatsOptions) error {
 	if err != nil {
 		return err
 	}
-	sys := tenant.AsSystem(ctx)
+	sys := tenant.System(ctx)
 	byProvider, err := events.Stats(sys)
 	if err != nil {
 		return err

@@ -287,7 +287,7 @@ func testUnknownCompany(t *testing.T, p *pool.Pool) {
 func testReadModel(t *testing.T, p *pool.Pool) {
 	rd, err := queue.NewReader(p)
 	require.NoError(t, err)
-	ctx := tenant.AsSystem(context.Background())
+	ctx := tenant.System(context.Background())
 	in := newInbox(t, p, queue.InboxConfig{})
 	evs := []queue.Event{
 		{Provider: "retell", Type: "call_ended", Key: "retell:call_ended:c1", Payload: []byte(`{"event":"call_ended", "n":1}`),

@@ -104,7 +104,7 @@ func job(t *testing.T, p *pool.Pool, id int64) queue.Job {
 	t.Helper()
 	rd, err := queue.NewReader(p)
 	require.NoError(t, err)
-	j, err := rd.Get(tenant.AsSystem(context.Background()), id)
+	j, err := rd.Get(tenant.System(context.Background()), id)
 	require.NoError(t, err)
 	return j
 }
@@ -435,7 +435,7 @@ func testManyWorkers(t *testing.T, p *pool.Pool) {
 	rd, err := queue.NewReader(p)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
-		st, err := rd.Stats(tenant.AsSystem(context.Background()))
+		st, err := rd.Stats(tenant.System(context.Background()))
 		require.NoError(t, err)
 		for _, s := range st {
 			if s.Status == queue.Processed && s.Provider == "stripe" {

@@ -1,0 +1,9 @@
+DROP INDEX idx_customers_company_created ON customers;
+
+CREATE INDEX idx_webhook_events_company_id ON webhook_events (company_id);
+DROP INDEX idx_webhook_events_company_created ON webhook_events;
+
+DROP INDEX idx_calls_company_status_started ON calls;
+
+ALTER TABLE companies
+    DROP COLUMN calcom_base_url;
