@@ -128,10 +128,12 @@ func (l *LocalLimiter) bucket(key string, lim Limit, now time.Time) *bucket {
 	return b
 }
 
-// tokenTime is how long r takes to refill tokens (0 for none), rounded up.
+// tokenTime is how long r takes to refill tokens (0 for none), to the
+// nearest nanosecond (rounding up would turn float noise into an extra
+// nanosecond).
 func tokenTime(tokens float64, r rate.Limit) time.Duration {
 	if tokens <= 0 {
 		return 0
 	}
-	return time.Duration(math.Ceil(tokens / float64(r) * float64(time.Second)))
+	return time.Duration(math.Round(tokens / float64(r) * float64(time.Second)))
 }
