@@ -113,11 +113,46 @@ type MiddlewareConfig struct {
 	// Now is the clock of LogInterval. Nil means time.Now.
 	Now func() time.Time
 
-	// Registerer, if not nil, gets the middleware's metrics registered;
-	// NewMiddleware fails if that fails. The Middleware is a
-	// prometheus.Collector either way.
-	Registerer prometheus.Registerer
+	// Metrics counts the requests of each rule. One [Metrics] serves any
+	// number of middlewares (the API's, the webhooks', ...). Nil means the
+	// counts are kept but not exported.
+	Metrics *Metrics
 }
+
+// Metrics are the Prometheus counters of one or more [Middleware]s
+// (namespace askproai, subsystem ratelimit):
+//
+//   - askproai_ratelimit_requests_total{rule,outcome}: requests a rule
+//     applied to, by outcome: "allowed", "limited", or "error" (the
+//     limiter failed and the request was served).
+//
+// It is safe for concurrent use.
+type Metrics struct {
+	requests *prometheus.CounterVec
+}
+
+var _ prometheus.Collector = (*Metrics)(nil)
+
+// NewMetrics returns the counters, registered with reg unless reg is nil.
+// It returns the registration error (for example when registered twice).
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "askproai", Subsystem: "ratelimit", Name: "requests_total",
+		Help: "Requests a rate limit rule applied to, by rule and outcome (allowed, limited, error = limiter failed, request served).",
+	}, []string{"rule", "outcome"})}
+	if reg != nil {
+		if err := reg.Register(m); err != nil {
+			return nil, fmt.Errorf("ratelimit: register metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// Describe implements prometheus.Collector.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { m.requests.Describe(ch) }
+
+// Collect implements prometheus.Collector.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) { m.requests.Collect(ch) }
 
 // Middleware enforces rate limit [Rule]s on HTTP requests. Every answer
 // carries the RateLimit-* headers of the most restrictive rule that applied
@@ -127,14 +162,8 @@ type MiddlewareConfig struct {
 // When the Limiter fails (Redis down: an error wrapping [ErrUnavailable]),
 // the request is served as if the rule did not exist: it fails open, so an
 // outage of the limiter's store never takes the API down. Each failure is
-// counted; a warning is logged at most once per LogInterval. A request
-// whose client has gone away is not counted as a failure.
-//
-// Metrics (namespace askproai, subsystem ratelimit):
-//
-//   - askproai_ratelimit_requests_total{rule,outcome}: requests a rule
-//     applied to, by outcome: "allowed", "limited", or "error" (the
-//     limiter failed and the request was served).
+// counted ([Metrics]); a warning is logged at most once per LogInterval. A
+// request whose client has gone away is not counted as a failure.
 //
 // A Middleware is safe for concurrent use.
 type Middleware struct {
@@ -145,8 +174,6 @@ type Middleware struct {
 	logInterval time.Duration
 	now         func() time.Time
 	lastLog     atomic.Int64 // unix nanoseconds of the last failure warning
-
-	requests *prometheus.CounterVec
 }
 
 type rule struct {
@@ -155,12 +182,10 @@ type rule struct {
 	allowed, limited, failed prometheus.Counter
 }
 
-var _ prometheus.Collector = (*Middleware)(nil)
-
 // NewMiddleware returns a Middleware. It returns [ErrNoLimiter] without a
 // Limiter, an error wrapping [ErrInvalidLimit] for a rule whose Limit is
 // invalid (or zero), an error for no rules, a rule without Name or Key, or
-// a duplicate Name, and the registration error of Registerer.
+// a duplicate Name.
 func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	if cfg.Limiter == nil {
 		return nil, ErrNoLimiter
@@ -180,17 +205,17 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics, _ = NewMetrics(nil) // fails only to register
+	}
 	m := &Middleware{
 		limiter:     cfg.Limiter,
 		onLimited:   cfg.OnLimited,
 		log:         cfg.Logger,
 		logInterval: cfg.LogInterval,
 		now:         cfg.Now,
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: "askproai", Subsystem: "ratelimit", Name: "requests_total",
-			Help: "Requests a rate limit rule applied to, by rule and outcome (allowed, limited, error = limiter failed, request served).",
-		}, []string{"rule", "outcome"}),
 	}
+	requests := cfg.Metrics.requests
 	seen := map[string]bool{}
 	for _, r := range cfg.Rules {
 		switch {
@@ -210,15 +235,10 @@ func NewMiddleware(cfg MiddlewareConfig) (*Middleware, error) {
 		m.rules = append(m.rules, rule{
 			Rule:    r,
 			prefix:  r.Name + ":",
-			allowed: m.requests.WithLabelValues(r.Name, "allowed"),
-			limited: m.requests.WithLabelValues(r.Name, "limited"),
-			failed:  m.requests.WithLabelValues(r.Name, "error"),
+			allowed: requests.WithLabelValues(r.Name, "allowed"),
+			limited: requests.WithLabelValues(r.Name, "limited"),
+			failed:  requests.WithLabelValues(r.Name, "error"),
 		})
-	}
-	if cfg.Registerer != nil {
-		if err := cfg.Registerer.Register(m); err != nil {
-			return nil, fmt.Errorf("ratelimit: register metrics: %w", err)
-		}
 	}
 	return m, nil
 }
@@ -232,12 +252,6 @@ func MustMiddleware(cfg MiddlewareConfig) *Middleware {
 	}
 	return m
 }
-
-// Describe implements prometheus.Collector.
-func (m *Middleware) Describe(ch chan<- *prometheus.Desc) { m.requests.Describe(ch) }
-
-// Collect implements prometheus.Collector.
-func (m *Middleware) Collect(ch chan<- prometheus.Metric) { m.requests.Collect(ch) }
 
 // Wrap returns next behind the middleware's rules.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {

@@ -50,7 +50,9 @@ func setup(t *testing.T, limiter func(t *testing.T, clk *clock) ratelimit.Limite
 	if cfg.Limiter == nil {
 		cfg.Limiter = limiter(t, b.clock)
 	}
-	cfg.Registerer = b.reg
+	metrics, err := ratelimit.NewMetrics(b.reg)
+	require.NoError(t, err)
+	cfg.Metrics = metrics
 	cfg.Logger = slog.New(slog.NewTextHandler(b.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	cfg.Now = b.clock.Now
 	m, err := ratelimit.NewMiddleware(cfg)
@@ -400,10 +402,30 @@ func TestNewMiddleware_Errors(t *testing.T) {
 		})
 	}
 
+}
+
+// TestMetrics_Shared: one Metrics serves several middlewares, and is
+// registered once.
+func TestMetrics_Shared(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
-	cfg := ratelimit.MiddlewareConfig{Limiter: lim, Registerer: reg, Rules: []ratelimit.Rule{{Name: "a", Limit: ok, Key: key}}}
-	_, err := ratelimit.NewMiddleware(cfg)
+	metrics, err := ratelimit.NewMetrics(reg)
 	require.NoError(t, err)
-	_, err = ratelimit.NewMiddleware(cfg)
+	_, err = ratelimit.NewMetrics(reg)
 	assert.ErrorContains(t, err, "register metrics", "registering twice fails")
+
+	lim := ratelimit.NewLocal(ratelimit.LocalConfig{})
+	api := ratelimit.MustMiddleware(ratelimit.MiddlewareConfig{Limiter: lim, Metrics: metrics, Rules: []ratelimit.Rule{
+		{Name: "api_per_ip", Limit: ratelimit.Limit{Rate: 1, Period: time.Hour}, Key: ratelimit.ByClientIP(nil)},
+	}})
+	hooks := ratelimit.MustMiddleware(ratelimit.MiddlewareConfig{Limiter: lim, Metrics: metrics, Rules: []ratelimit.Rule{
+		{Name: "webhooks_per_ip", Limit: ratelimit.Limit{Rate: 1, Period: time.Hour}, Key: ratelimit.ByClientIP(nil)},
+	}})
+	nop := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	do(api.Wrap(nop), req{})
+	do(api.Wrap(nop), req{})
+	do(hooks.Wrap(nop), req{})
+	assert.Equal(t, 1.0, counter(t, reg, "api_per_ip", "allowed"))
+	assert.Equal(t, 1.0, counter(t, reg, "api_per_ip", "limited"))
+	assert.Equal(t, 1.0, counter(t, reg, "webhooks_per_ip", "allowed"), "a separate rule, a separate bucket")
 }
