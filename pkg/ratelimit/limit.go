@@ -71,13 +71,20 @@ func (l Limit) Validate() error {
 	return err
 }
 
-// String formats l the way [ParseLimit] reads it ("600/1m0s:60"), or "off"
-// for the zero Limit.
+// String formats l the way [ParseLimit] reads it ("600/1m:60", "5/1h30m:5"),
+// or "off" for the zero Limit.
 func (l Limit) String() string {
 	if l.IsZero() {
 		return "off"
 	}
-	return strconv.Itoa(l.Rate) + "/" + l.Period.String() + ":" + strconv.Itoa(l.Burst)
+	p := l.Period.String()
+	if strings.HasSuffix(p, "m0s") {
+		p = strings.TrimSuffix(p, "0s")
+	}
+	if strings.HasSuffix(p, "h0m") {
+		p = strings.TrimSuffix(p, "0m")
+	}
+	return strconv.Itoa(l.Rate) + "/" + p + ":" + strconv.Itoa(l.Burst)
 }
 
 // ParseLimit reads a limit written "RATE/PERIOD[:BURST]": RATE requests per

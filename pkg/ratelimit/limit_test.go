@@ -66,13 +66,17 @@ func TestParseLimit_Errors(t *testing.T) {
 
 func TestLimit_StringRoundTrips(t *testing.T) {
 	t.Parallel()
-	for _, l := range []ratelimit.Limit{{}, ratelimit.PerSecond(100), ratelimit.PerMinute(600), {Rate: 7, Period: 90 * time.Second, Burst: 2}} {
+	for _, l := range []ratelimit.Limit{{}, ratelimit.PerSecond(100), ratelimit.PerMinute(600), {Rate: 7, Period: 90 * time.Second, Burst: 2},
+		{Rate: 1, Period: 10 * time.Second, Burst: 1}, {Rate: 1, Period: 2 * time.Hour, Burst: 1}, {Rate: 1, Period: 500 * time.Millisecond, Burst: 1}} {
 		got, err := ratelimit.ParseLimit(l.String())
 		require.NoError(t, err, l.String())
 		assert.Equal(t, l, got)
 	}
 	assert.Equal(t, "off", ratelimit.Limit{}.String())
-	assert.Equal(t, "600/1m0s:600", ratelimit.PerMinute(600).String())
+	assert.Equal(t, "600/1m:600", ratelimit.PerMinute(600).String())
+	assert.Equal(t, "5/1h30m:2", ratelimit.Limit{Rate: 5, Period: 90 * time.Minute, Burst: 2}.String())
+	assert.Equal(t, "5/10s:5", ratelimit.Limit{Rate: 5, Period: 10 * time.Second, Burst: 5}.String())
+	assert.Equal(t, "5/2h:5", ratelimit.Limit{Rate: 5, Period: 2 * time.Hour, Burst: 5}.String())
 }
 
 func TestLimit_Validate(t *testing.T) {
