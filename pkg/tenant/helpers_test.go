@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -189,3 +190,5 @@ func request(host string, headers ...string) *http.Request {
 	}
 	return r
 }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }
