@@ -11,8 +11,10 @@ import (
 )
 
 // The lookups pkg/tenant's resolver chain and cache make. They run before
-// any tenant is known, so they need no tenant in ctx; each returns only an
-// id or a flag, never a company's data.
+// any tenant is known, as system work: each needs a context marked with
+// tenant.System (pkg/tenant marks it when it calls them) and returns
+// ErrNotSystem otherwise. Each returns only an id, a flag or a token, never
+// a company's data.
 var (
 	_ tenant.CompanySource   = (*Companies)(nil)
 	_ tenant.SubdomainSource = (*Companies)(nil)
@@ -22,8 +24,11 @@ var (
 
 // CompanyStatus reports whether a company exists and is active
 // ([tenant.CompanySource]). An unknown id is (tenant.Status{}, nil). It
-// needs no tenant in ctx.
+// needs a system context (ErrNotSystem).
 func (r *Companies) CompanyStatus(ctx context.Context, companyID int64) (tenant.Status, error) {
+	if err := requireSystem(ctx); err != nil {
+		return tenant.Status{}, err
+	}
 	var active bool
 	err := r.s.db.QueryRowContext(ctx, "SELECT is_active FROM companies WHERE id = ?", companyID).Scan(&active)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -37,8 +42,11 @@ func (r *Companies) CompanyStatus(ctx context.Context, companyID int64) (tenant.
 
 // IDBySubdomain returns the id of the company with the subdomain (compared
 // in lower case), active or not, or 0 when none has it
-// ([tenant.SubdomainSource]). It needs no tenant in ctx.
+// ([tenant.SubdomainSource]). It needs a system context (ErrNotSystem).
 func (r *Companies) IDBySubdomain(ctx context.Context, label string) (int64, error) {
+	if err := requireSystem(ctx); err != nil {
+		return 0, err
+	}
 	sub := strings.ToLower(strings.TrimSpace(label))
 	if !subdomainRE.MatchString(sub) {
 		return 0, nil
@@ -58,8 +66,11 @@ func (r *Companies) IDBySubdomain(ctx context.Context, label string) (int64, err
 // added, removed, activated or deactivated, or updated through this package
 // ([tenant.VersionSource]): the row counts, the sums of is_active and the
 // latest updated_at of companies and branches, in one query over two small
-// tables. It needs no tenant in ctx.
+// tables. It needs a system context (ErrNotSystem).
 func (r *Companies) TenantVersion(ctx context.Context) (string, error) {
+	if err := requireSystem(ctx); err != nil {
+		return "", err
+	}
 	var v [6]sql.NullString
 	err := r.s.db.QueryRowContext(ctx, "SELECT "+
 		"(SELECT COUNT(*) FROM companies), (SELECT COALESCE(SUM(is_active), 0) FROM companies), (SELECT MAX(updated_at) FROM companies), "+
@@ -78,9 +89,12 @@ func (r *Companies) TenantVersion(ctx context.Context) (string, error) {
 // CompanyByPhone returns the company of the active branch with the number
 // (normalized first; see [Branches.FindByPhone]), or 0 when no active
 // branch has it or it is not a valid number ([tenant.PhoneSource]). It
-// runs as system work and needs no tenant in ctx.
+// needs a system context (ErrNotSystem).
 func (r *Branches) CompanyByPhone(ctx context.Context, number string) (int64, error) {
-	b, err := r.FindByPhone(tenant.System(ctx), number)
+	if err := requireSystem(ctx); err != nil {
+		return 0, err
+	}
+	b, err := r.FindByPhone(ctx, number)
 	var ve *ValidationError
 	switch {
 	case errors.Is(err, ErrNotFound), errors.As(err, &ve):

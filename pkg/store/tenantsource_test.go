@@ -13,7 +13,15 @@ import (
 func TestTenantSources(t *testing.T) {
 	t.Parallel()
 	eachDialect(t, func(t *testing.T, st *store.Store, b testBundle) {
-		bare := context.Background() // the chain looks up before any tenant is known
+		bare := b.sys // the chain looks up before any tenant is known, as system work
+		_, err := st.Companies.CompanyStatus(context.Background(), 1)
+		assert.ErrorIs(t, err, store.ErrNotSystem)
+		_, err = st.Companies.IDBySubdomain(context.Background(), "salon-x")
+		assert.ErrorIs(t, err, store.ErrNotSystem)
+		_, err = st.Companies.TenantVersion(context.Background())
+		assert.ErrorIs(t, err, store.ErrNotSystem)
+		_, err = st.Branches.CompanyByPhone(context.Background(), "+49301234567")
+		assert.ErrorIs(t, err, store.ErrNotSystem)
 		ctx, c, br := seed(t, st, b, "salon-x", "+49 30 1234567")
 		_, other, _ := seed(t, st, b, "other", "+49 30 7654321")
 

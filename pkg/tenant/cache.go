@@ -27,6 +27,11 @@ type Status struct {
 // CompanySource reports a company's [Status]. An unknown id is
 // (Status{}, nil); an error is a failed lookup. pkg/store's Companies
 // implements it.
+//
+// The lookups of this package run before any tenant is known: the
+// [Chain], the resolvers and the [Cache] call every source (this one,
+// [SubdomainSource], [PhoneSource], [VersionSource]) with a context marked
+// [System].
 type CompanySource interface {
 	CompanyStatus(ctx context.Context, companyID int64) (Status, error)
 }
@@ -355,7 +360,7 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 			// Redis is down: answer from the source, uncached.
 			lctx, cancel := context.WithTimeout(ctx, loadTimeout)
 			defer cancel()
-			return load(lctx)
+			return load(System(lctx))
 		}
 	}
 	rkey := key
@@ -366,7 +371,7 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 		epoch := c.epoch.Load()
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
-		v, err := load(lctx)
+		v, err := load(System(lctx))
 		if err != nil {
 			return int64(0), err
 		}
@@ -417,7 +422,7 @@ func (c *Cache) probe(ctx context.Context) {
 	c.nextProbe.Store(now.Add(c.interval).UnixNano())
 	pctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
-	v, err := c.version.TenantVersion(pctx)
+	v, err := c.version.TenantVersion(System(pctx))
 	if err != nil {
 		c.logger.WarnContext(ctx, "tenant: version probe failed; the cache stays as it is", slog.String("error", err.Error()))
 		c.probed.Store(true)

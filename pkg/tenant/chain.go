@@ -133,7 +133,7 @@ func (c *Chain) Resolve(ctx context.Context, in Input) (context.Context, error) 
 	if id == 0 {
 		return fail(0, ErrUnresolved)
 	}
-	st, err := c.companies.CompanyStatus(ctx, id)
+	st, err := c.companies.CompanyStatus(System(ctx), id)
 	switch {
 	case err != nil:
 		return fail(id, fmt.Errorf("check company %d: %w", id, err))

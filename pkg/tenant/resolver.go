@@ -257,7 +257,7 @@ func (s Subdomain) Resolve(ctx context.Context, in Input) (int64, error) {
 	if s.Source == nil {
 		return 0, errors.New("tenant: Subdomain resolver has no Source")
 	}
-	id, err := s.Source.IDBySubdomain(ctx, label)
+	id, err := s.Source.IDBySubdomain(System(ctx), label)
 	if err != nil {
 		return 0, fmt.Errorf("look up subdomain %q: %w", label, err)
 	}
@@ -329,7 +329,7 @@ func (c CalledNumber) Resolve(ctx context.Context, in Input) (int64, error) {
 	if c.Source == nil {
 		return 0, errors.New("tenant: CalledNumber resolver has no Source")
 	}
-	id, err := c.Source.CompanyByPhone(ctx, num)
+	id, err := c.Source.CompanyByPhone(System(ctx), num)
 	if err != nil {
 		return 0, fmt.Errorf("look up called number %s: %w", phone.Mask(num), err)
 	}
