@@ -322,6 +322,14 @@ func (s *Schema) Ops(column string) []Op {
 	return nil
 }
 
+// Expr returns the SQL expression of column ("" for an unknown column).
+func (s *Schema) Expr(column string) string {
+	if c := s.cols[column]; c != nil {
+		return c.expr
+	}
+	return ""
+}
+
 func (c *column) allows(op Op) bool { return slices.Contains(c.ops, op) }
 
 func opList(list []Op) string {
