@@ -85,8 +85,8 @@ func (q Query) Offset() int { return max(q.page-1, 0) * q.perPage }
 //
 // Comparisons follow SQL: a NULL column matches no operator (also not !=
 // or not in), and string comparison follows the column's collation (on
-// MySQL usually case-insensitive, on SQLite case-sensitive except LIKE,
-// which is case-insensitive for ASCII on both).
+// MySQL usually case-insensitive; on SQLite = is exact and LIKE
+// case-insensitive for ASCII).
 func (q Query) Where() (string, []any) {
 	if len(q.filters) == 0 {
 		return "", nil
