@@ -99,13 +99,13 @@ type resource[T any] struct {
 // Mount them behind authentication, rate limiting and the tenant resolver.
 func (a *API) Routes() []server.Route {
 	var routes []server.Route
-	routes = appendRoutes(a, routes, resource[store.Call]{path: "calls", noun: "call", schema: a.st.Calls.Schema(),
+	routes = appendRoutes(a, routes, resource[store.Call]{path: "calls", noun: "call", schema: store.CallSchema(),
 		search: a.st.Calls.Search, get: a.st.Calls.Get})
-	routes = appendRoutes(a, routes, resource[store.Appointment]{path: "appointments", noun: "appointment", schema: a.st.Appointments.Schema(),
+	routes = appendRoutes(a, routes, resource[store.Appointment]{path: "appointments", noun: "appointment", schema: store.AppointmentSchema(),
 		search: a.st.Appointments.Search, get: a.st.Appointments.Get})
-	routes = appendRoutes(a, routes, resource[store.Customer]{path: "customers", noun: "customer", schema: a.st.Customers.Schema(),
+	routes = appendRoutes(a, routes, resource[store.Customer]{path: "customers", noun: "customer", schema: store.CustomerSchema(),
 		search: a.st.Customers.Search, get: a.st.Customers.Get})
-	routes = appendRoutes(a, routes, resource[queue.Job]{path: "webhook-events", noun: "webhook event", schema: a.ev.Schema(),
+	routes = appendRoutes(a, routes, resource[queue.Job]{path: "webhook-events", noun: "webhook event", schema: queue.EventSchema(),
 		search: a.ev.Search, get: a.ev.Get, view: func(j queue.Job) any { return eventView(j) }})
 	routes = append(routes, server.Route{Pattern: "GET " + Prefix + "/", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusNotFound, CodeNotFound, "no such endpoint (see docs/api.md)")

@@ -13,8 +13,8 @@
 //	GET /api/v1/webhook-events[/{id}]   lists leave the payload out; the id has it
 //
 // Lists take filter[column][op]=value, sort=-column, page and per_page
-// (pkg/query; the allow-lists are the Schema methods of the store's
-// repositories and of queue.TenantReader). docs/api.md lists every column,
+// (pkg/query; the allow-lists are store.CallSchema, AppointmentSchema,
+// CustomerSchema and queue.EventSchema, kept beside the tables they name). docs/api.md lists every column,
 // operator, limit and error code.
 //
 // # Responses

@@ -47,15 +47,16 @@ func NewTenantReader(p *pool.Pool) (*TenantReader, error) {
 	return &TenantReader{db: p.DB()}, nil
 }
 
-// Schema returns the allow-list [TenantReader.Search] takes queries of: id,
+// EventSchema returns the allow-list [TenantReader.Search] takes queries
+// of: id,
 // provider, event_type, status, queue, attempts, created_at, processed_at;
 // sortable by created_at and id; newest first by default.
-func (r *TenantReader) Schema() *query.Schema { return eventSchema }
+func EventSchema() *query.Schema { return eventSchema }
 
 // Search returns one page of the context's company's events that match q,
 // without payloads and headers, and the number of matches (counted up to
 // query.MaxWindow). q must come from query.Parse with
-// [TenantReader.Schema]. Errors: tenant.ErrNoTenant, [ErrWrongSchema], the
+// [EventSchema]. Errors: tenant.ErrNoTenant, [ErrWrongSchema], the
 // database's.
 func (r *TenantReader) Search(ctx context.Context, q query.Query) (query.Result[Job], error) {
 	cid, err := tenant.CompanyID(ctx)
@@ -129,5 +130,5 @@ func (r *TenantReader) Get(ctx context.Context, id int64) (Job, error) {
 }
 
 // ErrWrongSchema is returned by [TenantReader.Search] for a query that was
-// not parsed against [TenantReader.Schema]. It is a programmer error.
+// not parsed against [EventSchema]. It is a programmer error.
 var ErrWrongSchema = errors.New("queue: query parsed against another schema")

@@ -24,7 +24,7 @@ func parseEvents(t *testing.T, r *queue.TenantReader, raw string) query.Query {
 	t.Helper()
 	v, err := url.ParseQuery(raw)
 	require.NoError(t, err)
-	q, err := query.Parse(r.Schema(), v)
+	q, err := query.Parse(queue.EventSchema(), v)
 	require.NoError(t, err)
 	return q
 }

@@ -9,7 +9,9 @@ import (
 )
 
 // ErrWrongSchema is returned by the Search methods for a query that was not
-// parsed against the repository's own schema (its Schema method): a query
+// parsed against the repository's own schema ([CallSchema] and its
+// siblings; package functions, so that every repository method takes a
+// context and is walked by the scoping test): a query
 // for one table never runs on another. It is a programmer error.
 var ErrWrongSchema = errors.New("store: query parsed against another schema")
 
@@ -69,29 +71,31 @@ var (
 	})
 )
 
-// Schema returns the allow-list [Calls.Search] takes queries of: id,
+// CallSchema returns the allow-list [Calls.Search] takes queries of: id,
 // branch_id, customer_id, retell_call_id, from_number, to_number,
 // direction, status, started_at, ended_at, duration_ms,
 // disconnection_reason, sentiment, successful, created_at; sortable by
 // started_at and id; newest first (started_at descending) by default.
 // Phone numbers compare as stored (E.164, "+4930...").
-func (r *Calls) Schema() *query.Schema { return callSchema }
+func CallSchema() *query.Schema { return callSchema }
 
-// Schema returns the allow-list [Appointments.Search] takes queries of:
+// AppointmentSchema returns the allow-list [Appointments.Search] takes
+// queries of:
 // id, branch_id, service_id, customer_id, call_id, calcom_booking_uid,
 // starts_at, ends_at, status, source, created_at; sortable by starts_at and
 // id; latest start first by default.
-func (r *Appointments) Schema() *query.Schema { return appointmentSchema }
+func AppointmentSchema() *query.Schema { return appointmentSchema }
 
-// Schema returns the allow-list [Customers.Search] takes queries of: id,
+// CustomerSchema returns the allow-list [Customers.Search] takes queries
+// of: id,
 // name, phone_number, email, created_at; sortable by created_at,
 // phone_number and id; newest first by default.
-func (r *Customers) Schema() *query.Schema { return customerSchema }
+func CustomerSchema() *query.Schema { return customerSchema }
 
 // Search returns one page of the context's company's calls that match q,
 // without transcripts (as [Calls.List]; [Calls.Get] has the text), and the
 // number of matches (counted up to query.MaxWindow). q must come from
-// query.Parse with [Calls.Schema]. Errors: tenant.ErrNoTenant,
+// query.Parse with [CallSchema]. Errors: tenant.ErrNoTenant,
 // [ErrWrongSchema], the database's.
 func (r *Calls) Search(ctx context.Context, q query.Query) (query.Result[Call], error) {
 	return search(ctx, r.s, "search calls", callSchema, q, "calls", callListCols, scanCall)
@@ -99,7 +103,7 @@ func (r *Calls) Search(ctx context.Context, q query.Query) (query.Result[Call], 
 
 // Search returns one page of the context's company's appointments that
 // match q, and the number of matches (counted up to query.MaxWindow). q
-// must come from query.Parse with [Appointments.Schema]. Errors:
+// must come from query.Parse with [AppointmentSchema]. Errors:
 // tenant.ErrNoTenant, [ErrWrongSchema], the database's.
 func (r *Appointments) Search(ctx context.Context, q query.Query) (query.Result[Appointment], error) {
 	return search(ctx, r.s, "search appointments", appointmentSchema, q, "appointments", appointmentCols, scanAppointment)
@@ -107,7 +111,7 @@ func (r *Appointments) Search(ctx context.Context, q query.Query) (query.Result[
 
 // Search returns one page of the context's company's customers that match
 // q, and the number of matches (counted up to query.MaxWindow). q must come
-// from query.Parse with [Customers.Schema]. Errors: tenant.ErrNoTenant,
+// from query.Parse with [CustomerSchema]. Errors: tenant.ErrNoTenant,
 // [ErrWrongSchema], the database's.
 func (r *Customers) Search(ctx context.Context, q query.Query) (query.Result[Customer], error) {
 	return search(ctx, r.s, "search customers", customerSchema, q, "customers", customerCols, scanCustomer)

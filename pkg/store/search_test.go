@@ -60,7 +60,7 @@ func TestSearchIsScopedByCompany(t *testing.T) {
 		_, err := st.Customers.Create(ctxB, store.NewCustomer{PhoneNumber: "+4915100000001"})
 		require.NoError(t, err)
 
-		all := mustParse(t, st.Calls.Schema(), "")
+		all := mustParse(t, store.CallSchema(), "")
 		res, err := st.Calls.Search(ctxA, all)
 		require.NoError(t, err)
 		assert.Equal(t, []int64{a2, a1}, ids(res.Rows, callID))
@@ -78,13 +78,13 @@ func TestSearchIsScopedByCompany(t *testing.T) {
 			fmt.Sprintf("filter[id]=%d", b1), "filter[to_number]=%2B493022222222", "filter[retell_call_id][like]=b%25",
 			fmt.Sprintf("filter[id][in]=%d,%d", a1, b1), "page=2&per_page=1&sort=-id",
 		} {
-			res, err := st.Calls.Search(ctxA, mustParse(t, st.Calls.Schema(), raw))
+			res, err := st.Calls.Search(ctxA, mustParse(t, store.CallSchema(), raw))
 			require.NoError(t, err, raw)
 			for _, c := range res.Rows {
 				assert.Equal(t, a.ID, c.CompanyID, raw)
 			}
 		}
-		cust, err := st.Customers.Search(ctxA, mustParse(t, st.Customers.Schema(), ""))
+		cust, err := st.Customers.Search(ctxA, mustParse(t, store.CustomerSchema(), ""))
 		require.NoError(t, err)
 		assert.Empty(t, cust.Rows)
 		assert.NotNil(t, cust.Rows, "an empty page is [], not null")
@@ -92,9 +92,9 @@ func TestSearchIsScopedByCompany(t *testing.T) {
 
 		_, err = st.Calls.Search(context.Background(), all)
 		assert.ErrorIs(t, err, tenant.ErrNoTenant)
-		_, err = st.Appointments.Search(tenant.System(context.Background()), mustParse(t, st.Appointments.Schema(), ""))
+		_, err = st.Appointments.Search(tenant.System(context.Background()), mustParse(t, store.AppointmentSchema(), ""))
 		assert.ErrorIs(t, err, tenant.ErrNoTenant, "a system context is no tenant")
-		_, err = st.Customers.Search(context.Background(), mustParse(t, st.Customers.Schema(), ""))
+		_, err = st.Customers.Search(context.Background(), mustParse(t, store.CustomerSchema(), ""))
 		assert.ErrorIs(t, err, tenant.ErrNoTenant)
 		_, err = st.Customers.Search(ctxA, all)
 		assert.ErrorIs(t, err, store.ErrWrongSchema)
@@ -122,37 +122,37 @@ func TestCallsSearchFilterSortPage(t *testing.T) {
 		}
 		// ended calls with duration >= 1000: c1 c3 c4 c6; newest first.
 		want := []int64{ended[3], ended[2], ended[1], ended[0]}
-		q := mustParse(t, st.Calls.Schema(), "filter[status][in]=ended&filter[duration_ms][gte]=1000&sort=-started_at&per_page=3")
+		q := mustParse(t, store.CallSchema(), "filter[status][in]=ended&filter[duration_ms][gte]=1000&sort=-started_at&per_page=3")
 		res, err := st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Equal(t, want[:3], ids(res.Rows, callID))
 		assert.Equal(t, 4, res.Total, "a full page is counted")
 		assert.False(t, res.Capped)
 
-		q = mustParse(t, st.Calls.Schema(), "filter[status][in]=ended&filter[duration_ms][gte]=1000&sort=-started_at&per_page=3&page=2")
+		q = mustParse(t, store.CallSchema(), "filter[status][in]=ended&filter[duration_ms][gte]=1000&sort=-started_at&per_page=3&page=2")
 		res, err = st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Equal(t, want[3:], ids(res.Rows, callID))
 		assert.Equal(t, 4, res.Total, "a short page gives the total")
 
-		q = mustParse(t, st.Calls.Schema(), "filter[status]=ended&per_page=3&page=5")
+		q = mustParse(t, store.CallSchema(), "filter[status]=ended&per_page=3&page=5")
 		res, err = st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Empty(t, res.Rows)
 		assert.Equal(t, 5, res.Total, "a page past the end is counted")
 
-		q = mustParse(t, st.Calls.Schema(), "filter[started_at][gte]=2025-03-01T11:00:00Z&filter[started_at][lt]=2025-03-01T13:00:00%2B01:00&sort=started_at")
+		q = mustParse(t, store.CallSchema(), "filter[started_at][gte]=2025-03-01T11:00:00Z&filter[started_at][lt]=2025-03-01T13:00:00%2B01:00&sort=started_at")
 		res, err = st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		require.Len(t, res.Rows, 1, "11:00 to 12:00 UTC")
 		assert.Equal(t, "c2", res.Rows[0].RetellCallID)
 
-		q = mustParse(t, st.Calls.Schema(), "filter[successful]=true&filter[to_number][like]=%2B4930%25&filter[status][ne]=error")
+		q = mustParse(t, store.CallSchema(), "filter[successful]=true&filter[to_number][like]=%2B4930%25&filter[status][ne]=error")
 		res, err = st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"c6", "c4", "c0"}, callKeys(res.Rows))
 
-		q = mustParse(t, st.Calls.Schema(), `filter[retell_call_id][like]=c\_%25`)
+		q = mustParse(t, store.CallSchema(), `filter[retell_call_id][like]=c\_%25`)
 		res, err = st.Calls.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Empty(t, res.Rows, `\_ is a literal underscore`)
@@ -193,18 +193,18 @@ func TestAppointmentsSearch(t *testing.T) {
 		_, err := b.pool.Writer().Exec("UPDATE appointments SET branch_id = ? WHERE id = ?", br.ID, mine[4])
 		require.NoError(t, err)
 
-		q := mustParse(t, st.Appointments.Schema(), "filter[starts_at][gte]=2025-03-02&filter[status]=booked&sort=starts_at&per_page=2")
+		q := mustParse(t, store.AppointmentSchema(), "filter[starts_at][gte]=2025-03-02&filter[status]=booked&sort=starts_at&per_page=2")
 		res, err := st.Appointments.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Equal(t, []int64{mine[1], mine[2]}, ids(res.Rows, func(a store.Appointment) int64 { return a.ID }))
 		assert.Equal(t, 3, res.Total)
 
-		res, err = st.Appointments.Search(ctx, mustParse(t, st.Appointments.Schema(), "page=2&per_page=2"))
+		res, err = st.Appointments.Search(ctx, mustParse(t, store.AppointmentSchema(), "page=2&per_page=2"))
 		require.NoError(t, err)
 		assert.Equal(t, []int64{mine[2], mine[1]}, ids(res.Rows, func(a store.Appointment) int64 { return a.ID }), "latest start first")
 		assert.Equal(t, 5, res.Total)
 
-		res, err = st.Appointments.Search(ctx, mustParse(t, st.Appointments.Schema(), fmt.Sprintf("filter[branch_id]=%d", br.ID)))
+		res, err = st.Appointments.Search(ctx, mustParse(t, store.AppointmentSchema(), fmt.Sprintf("filter[branch_id]=%d", br.ID)))
 		require.NoError(t, err)
 		assert.Equal(t, []int64{mine[4]}, ids(res.Rows, func(a store.Appointment) int64 { return a.ID }))
 	})
@@ -234,21 +234,21 @@ func TestCustomersSearchAndCap(t *testing.T) {
 			require.NoError(t, err)
 		}
 
-		res, err := st.Customers.Search(ctx, mustParse(t, st.Customers.Schema(), ""))
+		res, err := st.Customers.Search(ctx, mustParse(t, store.CustomerSchema(), ""))
 		require.NoError(t, err)
 		assert.Len(t, res.Rows, 25)
 		assert.Equal(t, query.MaxWindow, res.Total)
 		assert.True(t, res.Capped, "more than 10,000 match")
 		assert.Equal(t, "Kunde 10000", res.Rows[0].Name, "newest first")
 
-		q := mustParse(t, st.Customers.Schema(), "filter[phone_number][like]=%2B4930000001%25&sort=-phone_number&per_page=4")
+		q := mustParse(t, store.CustomerSchema(), "filter[phone_number][like]=%2B4930000001%25&sort=-phone_number&per_page=4")
 		res, err = st.Customers.Search(ctx, q)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"+49300000019", "+49300000018", "+49300000017", "+49300000016"}, phones(res.Rows))
 		assert.Equal(t, 10, res.Total)
 		assert.False(t, res.Capped)
 
-		res, err = st.Customers.Search(ctx, mustParse(t, st.Customers.Schema(), "filter[name][like]=Kunde 99_&filter[id][gt]=0&per_page=100&page=1"))
+		res, err = st.Customers.Search(ctx, mustParse(t, store.CustomerSchema(), "filter[name][like]=Kunde 99_&filter[id][gt]=0&per_page=100&page=1"))
 		require.NoError(t, err)
 		assert.Equal(t, 10, res.Total, "Kunde 990 to 999")
 	})
