@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/askproai/askpro/pkg/query"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/stretchr/testify/assert"
@@ -87,6 +89,17 @@ type scopingCase struct {
 func scopingCases() map[string]scopingCase {
 	args := func(fn func(f scopingFixture) []any) func(f scopingFixture) []any { return fn }
 	page := args(func(scopingFixture) []any { return []any{store.Page{}} })
+	// search is an API search for A's row by id (pkg/query; the query
+	// cannot name company_id).
+	search := func(schema *query.Schema, id func(f scopingFixture) int64) func(f scopingFixture) []any {
+		return func(f scopingFixture) []any {
+			q, err := query.Parse(schema, url.Values{"filter[id][in]": {fmt.Sprintf("%d,%d", id(f), id(f)+1)}})
+			if err != nil {
+				panic(err)
+			}
+			return []any{q}
+		}
+	}
 	name := "Übernommen"
 	return map[string]scopingCase{
 		"Companies.Create": {args(func(scopingFixture) []any { return []any{store.NewCompany{Name: "X", Subdomain: "scope-x"}} }), systemOnly},
@@ -130,10 +143,12 @@ func scopingCases() map[string]scopingCase {
 		"Customers.GetByPhone": {args(func(f scopingFixture) []any { return []any{string(f.customer.PhoneNumber)} }), hidden},
 		"Customers.List":       {page, hidden},
 		"Customers.Update":     {args(func(f scopingFixture) []any { return []any{f.customer.ID, store.CustomerPatch{Name: &name}} }), hidden},
+		"Customers.Search":     {search(store.CustomerSchema(), func(f scopingFixture) int64 { return f.customer.ID }), hidden},
 
 		"Calls.Get":           {args(func(f scopingFixture) []any { return []any{f.call.ID} }), hidden},
 		"Calls.GetByRetellID": {args(func(f scopingFixture) []any { return []any{f.call.RetellCallID} }), hidden},
 		"Calls.List":          {page, hidden},
+		"Calls.Search":        {search(store.CallSchema(), func(f scopingFixture) int64 { return f.call.ID }), hidden},
 		"Calls.Merge": {args(func(f scopingFixture) []any {
 			later := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 			return []any{store.CallEvent{RetellCallID: f.call.RetellCallID, Status: "analyzed", Summary: "übernommen",
@@ -143,6 +158,7 @@ func scopingCases() map[string]scopingCase {
 		"Appointments.Get":      {args(func(f scopingFixture) []any { return []any{f.appointment.ID} }), hidden},
 		"Appointments.GetByUID": {args(func(f scopingFixture) []any { return []any{f.appointment.CalcomBookingUID} }), hidden},
 		"Appointments.List":     {page, hidden},
+		"Appointments.Search":   {search(store.AppointmentSchema(), func(f scopingFixture) int64 { return f.appointment.ID }), hidden},
 		"Appointments.Merge": {args(func(f scopingFixture) []any {
 			return []any{store.AppointmentEvent{UID: f.appointment.CalcomBookingUID, StartsAt: f.appointment.StartsAt,
 				EndsAt: f.appointment.EndsAt, Status: store.AppointmentCancelled, CancellationReason: "fremd"}}
@@ -253,6 +269,9 @@ func assertNotCompany(t *testing.T, id string, v reflect.Value, a int64) {
 			assertNotCompany(t, id, v.Index(i), a)
 		}
 	case reflect.Struct:
+		if rows := v.FieldByName("Rows"); rows.IsValid() { // a query.Result
+			assertNotCompany(t, id, rows, a)
+		}
 		if cf := v.FieldByName("CompanyID"); cf.IsValid() {
 			switch cf.Kind() {
 			case reflect.Int64:
