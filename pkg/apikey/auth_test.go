@@ -469,7 +469,9 @@ func TestMiddlewareOnErrorAndOutage(t *testing.T) {
 	}
 	var seen []refusal
 	a, err := apikey.New(apikey.Config{
-		Keys: apikey.KeysFunc(func(context.Context, string) (apikey.Key, error) { return apikey.Key{}, errors.New("connection refused") }),
+		Keys: apikey.KeysFunc(func(context.Context, string) (apikey.Key, error) {
+			return apikey.Key{}, errors.New("connection refused")
+		}),
 		OnError: func(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 			seen = append(seen, refusal{status, code, msg})
 			w.WriteHeader(status)
