@@ -3,12 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"reflect"
 	"strings"
 	"time"
 
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/ratelimit"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -30,17 +32,18 @@ const DefaultFile = "askpro.yaml"
 type Config struct {
 	// Environment names the deployment ("production"). Reserved: reported by
 	// the coming /health endpoint and `askpro health`.
-	Environment string         `mapstructure:"environment"`
-	Database    DatabaseConfig `mapstructure:"database"`
-	Redis       RedisConfig    `mapstructure:"redis"`
-	HTTP        HTTPConfig     `mapstructure:"http"`
-	Queue       QueueConfig    `mapstructure:"queue"`
-	Retell      RetellConfig   `mapstructure:"retell"`
-	Calcom      CalcomConfig   `mapstructure:"calcom"`
-	Stripe      StripeConfig   `mapstructure:"stripe"`
-	Metrics     MetricsConfig  `mapstructure:"metrics"`
-	Security    SecurityConfig `mapstructure:"security"`
-	Log         LogConfig      `mapstructure:"log"`
+	Environment string          `mapstructure:"environment"`
+	Database    DatabaseConfig  `mapstructure:"database"`
+	Redis       RedisConfig     `mapstructure:"redis"`
+	HTTP        HTTPConfig      `mapstructure:"http"`
+	Queue       QueueConfig     `mapstructure:"queue"`
+	Retell      RetellConfig    `mapstructure:"retell"`
+	Calcom      CalcomConfig    `mapstructure:"calcom"`
+	Stripe      StripeConfig    `mapstructure:"stripe"`
+	Metrics     MetricsConfig   `mapstructure:"metrics"`
+	Security    SecurityConfig  `mapstructure:"security"`
+	Log         LogConfig       `mapstructure:"log"`
+	RateLimit   RateLimitConfig `mapstructure:"ratelimit"`
 }
 
 // DatabaseConfig selects the database and its pool policy.
@@ -101,6 +104,13 @@ type HTTPConfig struct {
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
 	WriteTimeout    time.Duration `mapstructure:"write_timeout"`
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// TrustedProxies are the networks (CIDRs or single addresses) of the
+	// reverse proxies and load balancers in front of askpro. Only from
+	// these peers is X-Forwarded-For read to find the client address (the
+	// rightmost hop that is not itself trusted); empty means the TCP peer
+	// is the client and X-Forwarded-For is ignored. A comma-separated list
+	// in the environment.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // QueueConfig configures the workers of askpro serve and askpro worker
@@ -158,6 +168,71 @@ type SecurityConfig struct {
 	EncryptionKey string `mapstructure:"encryption_key" secret:"true"`
 }
 
+// RateLimitConfig holds the rate limits of askpro serve (pkg/ratelimit).
+// Each limit is "RATE/PERIOD[:BURST]" (see ratelimit.ParseLimit), or "off".
+// With redis.url set the limits hold across every replica (GCRA on
+// Redis); without it each process limits on its own. docs/ratelimit.md
+// explains the defaults.
+type RateLimitConfig struct {
+	// Enabled switches every limit on or off.
+	Enabled bool `mapstructure:"enabled"`
+	// APIPerKey limits each API key on /api/v1.
+	APIPerKey string `mapstructure:"api_per_key"`
+	// APIPerIP limits each client address on /api/v1, before the key is
+	// checked (so guessing keys is limited too).
+	APIPerIP string `mapstructure:"api_per_ip"`
+	// WebhooksPerIP limits each address on /webhooks/*: far above any
+	// provider's real rate, never by provider account.
+	WebhooksPerIP string `mapstructure:"webhooks_per_ip"`
+	// FunctionsPerIP limits each address on Retell's /retell/functions/*
+	// and /retell/inbound, with the same reasoning as WebhooksPerIP.
+	FunctionsPerIP string `mapstructure:"functions_per_ip"`
+}
+
+// RateLimits are the parsed limits of a [RateLimitConfig]; a zero Limit
+// (Limit.IsZero) is off.
+type RateLimits struct {
+	APIPerKey, APIPerIP, WebhooksPerIP, FunctionsPerIP ratelimit.Limit
+}
+
+// Limits parses the section. With Enabled false every limit is zero (off).
+// It returns a [*KeyError] naming the first limit that does not parse
+// (Validate has already refused those for a loaded config).
+func (c RateLimitConfig) Limits() (RateLimits, error) {
+	var out RateLimits
+	if !c.Enabled {
+		return out, nil
+	}
+	for _, f := range []struct {
+		key string
+		val string
+		dst *ratelimit.Limit
+	}{
+		{"ratelimit.api_per_key", c.APIPerKey, &out.APIPerKey},
+		{"ratelimit.api_per_ip", c.APIPerIP, &out.APIPerIP},
+		{"ratelimit.webhooks_per_ip", c.WebhooksPerIP, &out.WebhooksPerIP},
+		{"ratelimit.functions_per_ip", c.FunctionsPerIP, &out.FunctionsPerIP},
+	} {
+		l, err := ratelimit.ParseLimit(f.val)
+		if err != nil {
+			return RateLimits{}, &KeyError{Key: f.key, Err: err}
+		}
+		*f.dst = l
+	}
+	return out, nil
+}
+
+// TrustedProxyPrefixes parses TrustedProxies. It returns a [*KeyError] for
+// http.trusted_proxies naming the first entry that is not a CIDR or an
+// address.
+func (c HTTPConfig) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	p, err := ratelimit.ParsePrefixes(c.TrustedProxies)
+	if err != nil {
+		return nil, &KeyError{Key: "http.trusted_proxies", Err: err}
+	}
+	return p, nil
+}
+
 // LogConfig configures log/slog output.
 type LogConfig struct {
 	Level  string `mapstructure:"level"`
@@ -190,6 +265,7 @@ func Default() Config {
 			ReadTimeout:     15 * time.Second,
 			WriteTimeout:    30 * time.Second,
 			ShutdownTimeout: 30 * time.Second,
+			TrustedProxies:  []string{},
 		},
 		Queue: QueueConfig{
 			Workers:      4,
@@ -201,6 +277,14 @@ func Default() Config {
 		Retell: RetellConfig{BaseURL: "https://api.retellai.com"},
 		Calcom: CalcomConfig{BaseURL: "https://api.cal.com"},
 		Log:    LogConfig{Level: "info", Format: "json"},
+		// docs/ratelimit.md says why these values.
+		RateLimit: RateLimitConfig{
+			Enabled:        true,
+			APIPerKey:      "600/1m:60",
+			APIPerIP:       "1200/1m:120",
+			WebhooksPerIP:  "100/1s:500",
+			FunctionsPerIP: "100/1s:500",
+		},
 	}
 }
 
@@ -274,7 +358,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		Result:           cfg,
 		WeaklyTypedInput: true,
 		ErrorUnused:      false,
-		DecodeHook:       durationHook,
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.StringToSliceHookFunc(",")),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)

@@ -3,6 +3,7 @@ package config_test
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/ratelimit"
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,6 +105,13 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"empty addr", []string{"ASKPRO_HTTP_ADDR="}, "http.addr"},
 		{"public url without scheme", []string{"ASKPRO_HTTP_PUBLIC_URL=askpro.example.com"}, "http.public_url"},
 		{"negative read timeout", []string{"ASKPRO_HTTP_READ_TIMEOUT=-1s"}, "http.read_timeout"},
+		{"rate limit without period", []string{"ASKPRO_RATELIMIT_API_PER_KEY=600"}, "ratelimit.api_per_key"},
+		{"rate limit with a bad period", []string{"ASKPRO_RATELIMIT_API_PER_IP=1200/minute"}, "ratelimit.api_per_ip"},
+		{"rate limit with zero burst", []string{"ASKPRO_RATELIMIT_WEBHOOKS_PER_IP=100/1s:0"}, "ratelimit.webhooks_per_ip"},
+		{"rate limit not a number", []string{"ASKPRO_RATELIMIT_FUNCTIONS_PER_IP=lots/1s"}, "ratelimit.functions_per_ip"},
+		{"bad rate limit while disabled", []string{"ASKPRO_RATELIMIT_ENABLED=false", "ASKPRO_RATELIMIT_API_PER_KEY=fast"}, "ratelimit.api_per_key"},
+		{"trusted proxy not a CIDR", []string{"ASKPRO_HTTP_TRUSTED_PROXIES=10.0.0.0/8,lb.internal"}, "http.trusted_proxies"},
+		{"trusted proxy bad mask", []string{"ASKPRO_HTTP_TRUSTED_PROXIES=10.0.0.0/33"}, "http.trusted_proxies"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +124,61 @@ func TestBadValuesNameTheKey(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.key)
 		})
 	}
+}
+
+func TestRateLimitDefaults(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(config.LoadOptions{Environ: []string{}})
+	require.NoError(t, err)
+	assert.True(t, cfg.RateLimit.Enabled)
+	l, err := cfg.RateLimit.Limits()
+	require.NoError(t, err)
+	assert.Equal(t, config.RateLimits{
+		APIPerKey:      ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 60},
+		APIPerIP:       ratelimit.Limit{Rate: 1200, Period: time.Minute, Burst: 120},
+		WebhooksPerIP:  ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 500},
+		FunctionsPerIP: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 500},
+	}, l)
+	p, err := cfg.HTTP.TrustedProxyPrefixes()
+	require.NoError(t, err)
+	assert.Empty(t, p, "no proxy is trusted by default")
+}
+
+func TestRateLimitFromEnvAndFile(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, `
+http:
+  trusted_proxies: [10.0.0.0/8, 192.0.2.10]
+ratelimit:
+  api_per_key: 120/1m:20
+`)
+	cfg, err := config.Load(config.LoadOptions{File: file, Environ: []string{
+		"ASKPRO_RATELIMIT_WEBHOOKS_PER_IP=off",
+		"ASKPRO_RATELIMIT_API_PER_IP=50/s",
+	}})
+	require.NoError(t, err)
+	l, err := cfg.RateLimit.Limits()
+	require.NoError(t, err)
+	assert.Equal(t, ratelimit.Limit{Rate: 120, Period: time.Minute, Burst: 20}, l.APIPerKey)
+	assert.Equal(t, ratelimit.PerSecond(50), l.APIPerIP)
+	assert.True(t, l.WebhooksPerIP.IsZero(), "off")
+	assert.False(t, l.FunctionsPerIP.IsZero(), "untouched keys keep defaults")
+	p, err := cfg.HTTP.TrustedProxyPrefixes()
+	require.NoError(t, err)
+	assert.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.10/32")}, p)
+
+	cfg, err = config.Load(config.LoadOptions{Environ: []string{
+		"ASKPRO_HTTP_TRUSTED_PROXIES=10.0.0.0/8, 2001:db8::/32",
+		"ASKPRO_RATELIMIT_ENABLED=false",
+	}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"10.0.0.0/8", " 2001:db8::/32"}, cfg.HTTP.TrustedProxies, "a comma-separated list in the environment")
+	p, err = cfg.HTTP.TrustedProxyPrefixes()
+	require.NoError(t, err)
+	assert.Len(t, p, 2)
+	l, err = cfg.RateLimit.Limits()
+	require.NoError(t, err)
+	assert.Equal(t, config.RateLimits{}, l, "disabled: every limit off")
 }
 
 func TestGoodListenAddrs(t *testing.T) {

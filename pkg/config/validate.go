@@ -101,6 +101,14 @@ func (c *Config) Validate() error {
 			return &KeyError{Key: u.key, Err: err}
 		}
 	}
+	if _, err := c.HTTP.TrustedProxyPrefixes(); err != nil {
+		return err
+	}
+	rl := c.RateLimit
+	rl.Enabled = true // checked even when disabled, so that enabling them cannot fail later
+	if _, err := rl.Limits(); err != nil {
+		return err
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

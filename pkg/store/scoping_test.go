@@ -107,6 +107,11 @@ func scopingCases() map[string]scopingCase {
 		"Branches.Update":      {args(func(f scopingFixture) []any { return []any{f.branch.ID, store.BranchPatch{Name: &name}} }), hidden},
 		"Branches.FindByPhone": {args(func(f scopingFixture) []any { return []any{string(f.branch.PhoneNumber)} }), systemOnly},
 		"Branches.CompanyOf":   {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), systemOnly},
+		// The tenant resolver's lookups (tenantsource.go).
+		"Companies.CompanyStatus": {args(func(f scopingFixture) []any { return []any{f.a} }), systemOnly},
+		"Companies.IDBySubdomain": {args(func(scopingFixture) []any { return []any{"scope-a"} }), systemOnly},
+		"Companies.TenantVersion": {args(func(scopingFixture) []any { return nil }), systemOnly},
+		"Branches.CompanyByPhone": {args(func(f scopingFixture) []any { return []any{string(f.branch.PhoneNumber)} }), systemOnly},
 
 		"Services.Create": {args(func(f scopingFixture) []any {
 			return []any{store.NewService{BranchID: f.branch.ID, Name: "Fremd", Type: "haircut", DurationMinutes: 15}}
