@@ -83,11 +83,11 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 	case errors.Is(err, ErrRevoked):
 		msg = "API key revoked"
 	default:
-		a.log.ErrorContext(ctx, "apikey: key lookup failed", "prefix", prefix, "err", err)
+		a.log.ErrorContext(ctx, "apikey: key lookup failed", "key_prefix", prefix, "err", err)
 		a.onError(w, r, http.StatusServiceUnavailable, CodeUnavailable, "authentication is unavailable; try again")
 		return
 	}
-	a.log.WarnContext(ctx, "security: API key refused", "reason", msg, "prefix", prefix,
+	a.log.WarnContext(ctx, "security: API key refused", "event", "security", "reason", msg, "key_prefix", prefix,
 		"remote_addr", r.RemoteAddr, "method", r.Method, "path", cut(r.URL.Path, 256))
 	w.Header().Set("WWW-Authenticate", `Bearer realm="askpro", error="invalid_token"`)
 	a.onError(w, r, http.StatusUnauthorized, CodeUnauthorized, msg)
