@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/askproai/askpro/internal/cli/apikey"
 	"github.com/askproai/askpro/internal/cli/appointments"
 	"github.com/askproai/askpro/internal/cli/audit"
 	"github.com/askproai/askpro/internal/cli/branch"
@@ -97,6 +98,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		appointments.NewCmdAppointments(f),
 		customers.NewCmdCustomers(f),
 		audit.NewCmdAudit(f),
+		apikey.NewCmdAPIKey(f),
 		NewCmdValidatePhone(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)

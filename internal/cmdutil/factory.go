@@ -73,6 +73,8 @@ type Factory struct {
 	Calls        func(ctx context.Context) (*store.Calls, error)
 	Appointments func(ctx context.Context) (*store.Appointments, error)
 	AuditLog     func(ctx context.Context) (*store.AuditLog, error)
+	// APIKeys is the API key repository of Store.
+	APIKeys func(ctx context.Context) (*store.APIKeys, error)
 	// Events opens the database and returns the webhook inbox's read model
 	// (pkg/queue owns webhook_events). It refuses a database whose schema
 	// is not the binary's, as Store does.
@@ -137,6 +139,7 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.Calls = repo(f, func(s *store.Store) *store.Calls { return s.Calls })
 	f.Appointments = repo(f, func(s *store.Store) *store.Appointments { return s.Appointments })
 	f.AuditLog = repo(f, func(s *store.Store) *store.AuditLog { return s.AuditLog })
+	f.APIKeys = repo(f, func(s *store.Store) *store.APIKeys { return s.APIKeys })
 	f.Events = f.openEvents
 	f.Replayer = f.openReplayer
 	return f

@@ -1,6 +1,6 @@
 // Package store holds askpro's repositories: companies, branches, services,
-// working hours, customers, calls, appointments, payments and the audit log
-// (API keys join them as the feature that fills them lands). The webhook
+// working hours, customers, calls, appointments, payments, API keys
+// ([APIKeys]: only a key's prefix and SHA-256 are stored) and the audit log. The webhook
 // inbox is not here: pkg/queue owns it, its rows and its statuses.
 //
 // # Tenancy

@@ -30,6 +30,8 @@ type scopingFixture struct {
 	appointment store.Appointment
 	payment     store.Payment
 	eventType   int64
+	apiKey      store.APIKey
+	apiKeyHash  string
 }
 
 func seedScoping(t *testing.T, st *store.Store, b testBundle) scopingFixture {
@@ -61,6 +63,9 @@ func seedScoping(t *testing.T, st *store.Store, b testBundle) scopingFixture {
 	require.NoError(t, err)
 	_, err = st.AuditLog.Record(aCtx, store.AuditEntry{Actor: "test", Action: "scope.seed"})
 	require.NoError(t, err)
+	key, secret, err := st.APIKeys.Create(b.sys, store.NewAPIKey{CompanyID: f.a, Name: "scope"})
+	require.NoError(t, err)
+	f.apiKey, f.apiKeyHash = key, secret.Hash()
 	return f
 }
 
@@ -176,6 +181,15 @@ func scopingCases() map[string]scopingCase {
 			return []any{store.AuditEntry{CompanyID: &f.a, Actor: "b", Action: "scope.forge"}}
 		}), systemOnly},
 		"AuditLog.List": {page, hidden},
+
+		"APIKeys.Create": {args(func(f scopingFixture) []any { return []any{store.NewAPIKey{CompanyID: f.a, Name: "forged"}} }), systemOnly},
+		"APIKeys.Get":    {args(func(f scopingFixture) []any { return []any{f.apiKey.ID} }), hidden},
+		"APIKeys.List":   {page, hidden},
+		"APIKeys.Revoke": {args(func(f scopingFixture) []any { return []any{f.apiKey.ID} }), hidden},
+		"APIKeys.ByHash": {args(func(f scopingFixture) []any { return []any{f.apiKeyHash} }), systemOnly},
+		"APIKeys.Touch": {args(func(f scopingFixture) []any {
+			return []any{map[int64]time.Time{f.apiKey.ID: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}
+		}), systemOnly},
 	}
 }
 

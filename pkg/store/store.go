@@ -73,6 +73,7 @@ type Store struct {
 	Appointments *Appointments
 	Payments     *Payments
 	AuditLog     *AuditLog
+	APIKeys      *APIKeys
 }
 
 // querier is what *sql.DB and *sql.Tx have in common: the repositories read
@@ -119,6 +120,7 @@ func (s *Store) wire() {
 	s.Appointments = &Appointments{s}
 	s.Payments = &Payments{s}
 	s.AuditLog = &AuditLog{s}
+	s.APIKeys = &APIKeys{s}
 }
 
 // WithTx returns a Store whose repositories read and write through tx, so
