@@ -101,6 +101,9 @@ func (c *Config) Validate() error {
 			return &KeyError{Key: u.key, Err: err}
 		}
 	}
+	if _, err := c.Security.Keyring(); err != nil {
+		return err
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -200,7 +203,13 @@ func walk(prefix string, rv reflect.Value, out *[]Setting) {
 		switch f.Tag.Get("secret") {
 		case "true":
 			s.Secret = true
-			if fv.String() != "" {
+			if fv.Kind() == reflect.Slice {
+				masked := make([]string, fv.Len())
+				for i := range masked {
+					masked[i] = "****"
+				}
+				s.Value = masked
+			} else if fv.String() != "" {
 				s.Value = "****"
 			}
 		case "url":
