@@ -85,8 +85,8 @@ var testKey = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 // companies, with the key given (none for "").
 type updateBundle struct {
 	cmdutiltest.Bundle
-	st         *store.Store
-	a, other   store.Company
+	st          *store.Store
+	a, other    store.Company
 	invalidated []int64
 }
 
