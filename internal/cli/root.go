@@ -22,6 +22,7 @@ import (
 	"github.com/askproai/askpro/internal/cli/configcmd"
 	"github.com/askproai/askpro/internal/cli/customers"
 	"github.com/askproai/askpro/internal/cli/migrate"
+	"github.com/askproai/askpro/internal/cli/secrets"
 	"github.com/askproai/askpro/internal/cli/webhooks"
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
@@ -97,6 +98,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		appointments.NewCmdAppointments(f),
 		customers.NewCmdCustomers(f),
 		audit.NewCmdAudit(f),
+		secrets.NewCmdSecrets(f),
 		NewCmdValidatePhone(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)
