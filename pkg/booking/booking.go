@@ -24,6 +24,10 @@ const (
 	CodeTenantUnresolved = "TENANT_UNRESOLVED"
 	// CodePayloadInvalid: a field the handler needs is missing or malformed.
 	CodePayloadInvalid = "PAYLOAD_INVALID"
+	// CodeTenantConflict: the event's call or booking is stored under
+	// another company than the one the event resolves to; nothing is
+	// written into the other company's record.
+	CodeTenantConflict = "TENANT_CONFLICT"
 )
 
 // Config configures the handlers [Register] installs.
@@ -142,6 +146,9 @@ func (h *Handlers) storeErr(ctx context.Context, job *queue.Job, what string, er
 	var ve *store.ValidationError
 	if errors.As(err, &ve) {
 		return h.permanent(ctx, job, CodePayloadInvalid, "%s: %w", what, err)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return h.permanent(ctx, job, CodeTenantConflict, "%s: %w", what, err)
 	}
 	h.log.ErrorContext(ctx, "booking: "+what+" failed", "job_id", job.ID, "error", err.Error())
 	return fmt.Errorf("booking: %s: %w", what, err)

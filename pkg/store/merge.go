@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -61,8 +62,11 @@ func (u upsert) prefer(col, win string) string {
 }
 
 // build returns the statement: INSERT of cols, and on a clash of conflict
-// the assignments in order.
-func (u upsert) build(cols []string, conflict string, assigns [][2]string) string {
+// the assignments in order. With a guard column, a clash with a row whose
+// guard differs from the incoming one changes nothing: the merge of one
+// company never writes into another's row (SQLite: a WHERE on DO UPDATE;
+// MySQL, which has none: each assignment keeps the stored value).
+func (u upsert) build(cols []string, conflict, guard string, assigns [][2]string) string {
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + u.table + " (" + strings.Join(cols, ", ") + ") VALUES (")
 	b.WriteString(strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", "))
@@ -76,7 +80,14 @@ func (u upsert) build(cols []string, conflict string, assigns [][2]string) strin
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		if guard != "" && u.mysql {
+			b.WriteString(a[0] + " = IF(" + u.o(guard) + " = " + u.n(guard) + ", " + a[1] + ", " + u.o(a[0]) + ")")
+			continue
+		}
 		b.WriteString(a[0] + " = " + a[1])
+	}
+	if guard != "" && !u.mysql {
+		b.WriteString(" WHERE " + u.o(guard) + " = " + u.n(guard))
 	}
 	return b.String()
 }
@@ -174,7 +185,7 @@ func (r *Calls) Merge(ctx context.Context, ev CallEvent) error {
 		ok = sql.NullBool{Bool: *ev.Successful, Valid: true}
 	}
 	now := r.s.nowUTC()
-	_, err = r.s.w.ExecContext(ctx, r.s.callMergeSQL(),
+	res, err := r.s.w.ExecContext(ctx, r.s.callMergeSQL(),
 		cid, nullInt64(ev.BranchID), nullInt64(ev.CustomerID), ev.RetellCallID, nullString(ev.AgentID),
 		nullString(ev.FromNumber), nullString(ev.ToNumber), nullString(ev.Direction), ev.Status,
 		nullTime(ev.StartedAt), nullTime(ev.EndedAt), nullInt64(ev.DurationMS), nullString(ev.DisconnectionReason),
@@ -184,7 +195,7 @@ func (r *Calls) Merge(ctx context.Context, ev CallEvent) error {
 	if err != nil {
 		return fmt.Errorf("merge call: %w", err)
 	}
-	return nil
+	return r.s.checkOwner(ctx, res, "calls", "retell_call_id", ev.RetellCallID, cid, "call "+ev.RetellCallID)
 }
 
 func nullTime(t *time.Time) sql.NullTime {
@@ -222,7 +233,7 @@ func init() {
 			[2]string{"transfer_rank", u.greatest("transfer_rank")},
 			[2]string{"lifecycle_rank", u.greatest("lifecycle_rank")},
 		)
-		callMerge[i] = u.build(cols, "retell_call_id", as)
+		callMerge[i] = u.build(cols, "retell_call_id", "company_id", as)
 	}
 	for i, mysql := range []bool{false, true} {
 		u := upsert{mysql: mysql, table: "appointments"}
@@ -242,7 +253,7 @@ func init() {
 			[2]string{"updated_at", "CASE WHEN " + higher + " THEN " + u.n("updated_at") + " ELSE " + u.o("updated_at") + " END"},
 			[2]string{"status", "CASE WHEN " + higher + " THEN " + u.n("status") + " ELSE " + u.o("status") + " END"},
 		)
-		appointmentMerge[i] = u.build(cols, "calcom_booking_uid", as)
+		appointmentMerge[i] = u.build(cols, "calcom_booking_uid", "company_id", as)
 	}
 	for i, mysql := range []bool{false, true} {
 		u := upsert{mysql: mysql, table: "payments"}
@@ -269,7 +280,7 @@ func init() {
 			{"updated_at", "CASE WHEN " + newer + " THEN " + u.n("updated_at") + " ELSE " + u.o("updated_at") + " END"},
 			take("stripe_event_created_at"), take("status"),
 		}
-		paymentMerge[i] = u.build(cols, "stripe_object_id", as)
+		paymentMerge[i] = u.build(cols, "stripe_object_id", "", as)
 	}
 }
 
@@ -332,12 +343,34 @@ func (r *Appointments) Merge(ctx context.Context, ev AppointmentEvent) error {
 		ev.Source = SourceCalcom
 	}
 	now := r.s.nowUTC()
-	_, err = r.s.w.ExecContext(ctx, appointmentMerge[r.s.dialectIndex()],
+	res, err := r.s.w.ExecContext(ctx, appointmentMerge[r.s.dialectIndex()],
 		cid, nullInt64(ev.BranchID), nullInt64(ev.ServiceID), nullInt64(ev.CustomerID), nullInt64(ev.CallID), ev.UID,
 		ev.StartsAt.UTC().Truncate(time.Microsecond), ev.EndsAt.UTC().Truncate(time.Microsecond), ev.Status, ev.Source,
 		nullString(ev.CancellationReason), nullString(ev.RescheduledFromUID), now, now)
 	if err != nil {
 		return fmt.Errorf("merge appointment: %w", err)
+	}
+	return r.s.checkOwner(ctx, res, "appointments", "calcom_booking_uid", ev.UID, cid, "booking "+ev.UID)
+}
+
+// checkOwner turns a guarded merge that changed nothing because the row
+// belongs to another company into ErrConflict. A merge that changed nothing
+// for another reason (a repeat; MySQL counts unchanged rows as unaffected)
+// is no error. The extra read happens only when nothing was affected.
+func (s *Store) checkOwner(ctx context.Context, res sql.Result, table, keyCol, key string, cid int64, what string) error {
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return nil
+	}
+	var owner int64
+	err := s.w.QueryRowContext(ctx, "SELECT company_id FROM "+table+" WHERE "+keyCol+" = ?", key).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check owner of %s: %w", what, err)
+	}
+	if owner != cid {
+		return fmt.Errorf("%w: %s belongs to another company", ErrConflict, what)
 	}
 	return nil
 }
