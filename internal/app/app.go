@@ -29,6 +29,7 @@ import (
 	"github.com/askproai/askpro/pkg/ingest"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/secrets"
 	"github.com/askproai/askpro/pkg/server"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/prometheus/client_golang/prometheus"
@@ -75,6 +76,9 @@ type App struct {
 	// Store holds the repositories (companies, branches, customers, calls,
 	// ...) on Pool.
 	Store *store.Store
+	// Secrets opens the companies' sealed Cal.com keys (and seals new
+	// ones): security.encryption_key and its previous keys.
+	Secrets *secrets.Keyring
 	// Redis is the Redis client, nil without redis.url.
 	Redis redis.UniversalClient
 	// Registry holds every collector and is served at /metrics.
@@ -104,8 +108,11 @@ type App struct {
 }
 
 // New builds the App. Configuration errors (a bad redis.url or
-// database.url, a webhook secret an adapter refuses) are [*config.KeyError]s,
-// found before anything is opened or changed. Then it opens the database
+// database.url, a webhook secret an adapter refuses, an unparsable
+// security.encryption_key) are [*config.KeyError]s, found before anything
+// is opened or changed; so is, once the database is open, a
+// security.encryption_key that is missing or does not open the companies'
+// sealed Cal.com keys (internal/app/secrets.go). Then it opens the database
 // (with Options.Migrate, migrates it), connects to Redis when configured (a
 // Redis that is down is logged, not fatal: dedup falls back to the
 // database), and builds the rest. On error, what was opened is closed.
@@ -132,6 +139,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
+	ring, err := cfg.Security.Keyring()
+	if err != nil {
+		return nil, err
+	}
 
 	a := &App{Config: cfg, Logger: log, Verified: eps.verifiedNames(), Unverified: eps.unverified}
 	defer func() {
@@ -154,6 +165,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	}
 
 	if a.Store, err = store.New(store.Config{DB: a.Pool.DB(), Writer: a.Pool.Writer(), Dialect: string(a.Pool.Dialect())}); err != nil {
+		return nil, err
+	}
+	if a.Secrets, err = checkSecrets(ctx, ring, a.Store, log); err != nil {
 		return nil, err
 	}
 

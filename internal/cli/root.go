@@ -23,6 +23,7 @@ import (
 	"github.com/askproai/askpro/internal/cli/configcmd"
 	"github.com/askproai/askpro/internal/cli/customers"
 	"github.com/askproai/askpro/internal/cli/migrate"
+	"github.com/askproai/askpro/internal/cli/secrets"
 	"github.com/askproai/askpro/internal/cli/webhooks"
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
@@ -99,6 +100,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		customers.NewCmdCustomers(f),
 		audit.NewCmdAudit(f),
 		apikey.NewCmdAPIKey(f),
+		secrets.NewCmdSecrets(f),
 		NewCmdValidatePhone(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)

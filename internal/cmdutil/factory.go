@@ -82,6 +82,11 @@ type Factory struct {
 	// Replayer opens the database and returns the queue's replay side
 	// (`askpro replay`), refusing a schema that is not the binary's.
 	Replayer func(ctx context.Context) (*queue.Replayer, error)
+	// InvalidateCompany drops company id from the tenant cache after a
+	// command changed it (`company update`, deactivation above all), so
+	// that running servers see the change before the cache entry expires.
+	// Nil (the default) means there is no cache to invalidate.
+	InvalidateCompany func(ctx context.Context, id int64) error
 
 	mu    sync.Mutex
 	flags map[string]*pflag.Flag

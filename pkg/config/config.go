@@ -11,6 +11,7 @@ import (
 
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/ratelimit"
+	"github.com/askproai/askpro/pkg/secrets"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -162,10 +163,39 @@ type MetricsConfig struct {
 	Token string `mapstructure:"token" secret:"true"`
 }
 
-// SecurityConfig holds the key that seals secrets at rest (AES-GCM).
-// Reserved: read once per-company Cal.com keys are stored.
+// SecurityConfig holds the keys that seal secrets at rest (AES-256-GCM,
+// pkg/secrets): per-company Cal.com API keys.
 type SecurityConfig struct {
+	// EncryptionKey is the current key: 32 bytes as base64 or hex
+	// (`openssl rand -base64 32`). It seals new values and opens them.
+	// Empty means no key: no company can be given its own Cal.com key,
+	// and serve refuses to start while sealed keys exist.
 	EncryptionKey string `mapstructure:"encryption_key" secret:"true"`
+	// PreviousEncryptionKeys are retired keys that still open values
+	// sealed under them until `askpro secrets rotate` has re-sealed those
+	// under EncryptionKey. In the environment
+	// (ASKPRO_SECURITY_PREVIOUS_ENCRYPTION_KEYS) they are comma-separated.
+	// Empty means none.
+	PreviousEncryptionKeys []string `mapstructure:"previous_encryption_keys" secret:"true"`
+}
+
+// Keyring parses the keys into a keyring (an empty one without
+// EncryptionKey). Its errors are [*KeyError]s naming the bad key, never
+// its value.
+func (c SecurityConfig) Keyring() (*secrets.Keyring, error) {
+	if c.EncryptionKey == "" && len(c.PreviousEncryptionKeys) > 0 {
+		return nil, &KeyError{Key: "security.previous_encryption_keys", Err: errors.New("set, but security.encryption_key is not: the current key seals, the previous ones only open")}
+	}
+	if c.EncryptionKey != "" {
+		if _, err := secrets.ParseKey(c.EncryptionKey); err != nil {
+			return nil, &KeyError{Key: "security.encryption_key", Err: err}
+		}
+	}
+	ring, err := secrets.ParseKeyring(c.EncryptionKey, c.PreviousEncryptionKeys)
+	if err != nil {
+		return nil, &KeyError{Key: "security.previous_encryption_keys", Err: err}
+	}
+	return ring, nil
 }
 
 // RateLimitConfig holds the rate limits of askpro serve (pkg/ratelimit).
@@ -358,7 +388,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		Result:           cfg,
 		WeaklyTypedInput: true,
 		ErrorUnused:      false,
-		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, mapstructure.StringToSliceHookFunc(",")),
+		DecodeHook:       mapstructure.ComposeDecodeHookFunc(durationHook, listHook),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -393,6 +423,23 @@ func durationHook(from, to reflect.Type, data any) (any, error) {
 		return nil, fmt.Errorf("duration %v needs a unit, e.g. %vs or %vms", d, d, d)
 	}
 	return data, nil
+}
+
+var stringsType = reflect.TypeOf([]string(nil))
+
+// listHook reads a list key given as one string (an environment variable,
+// a flag) as comma-separated values, trimmed, empty ones dropped.
+func listHook(from, to reflect.Type, data any) (any, error) {
+	if to != stringsType || from.Kind() != reflect.String {
+		return data, nil
+	}
+	out := []string{}
+	for _, p := range strings.Split(data.(string), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 func keyErrorFrom(err error) error {

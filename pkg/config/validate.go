@@ -109,6 +109,9 @@ func (c *Config) Validate() error {
 	if _, err := rl.Limits(); err != nil {
 		return err
 	}
+	if _, err := c.Security.Keyring(); err != nil {
+		return err
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -208,7 +211,13 @@ func walk(prefix string, rv reflect.Value, out *[]Setting) {
 		switch f.Tag.Get("secret") {
 		case "true":
 			s.Secret = true
-			if fv.String() != "" {
+			if fv.Kind() == reflect.Slice {
+				masked := make([]string, fv.Len())
+				for i := range masked {
+					masked[i] = "****"
+				}
+				s.Value = masked
+			} else if fv.String() != "" {
 				s.Value = "****"
 			}
 		case "url":

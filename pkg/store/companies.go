@@ -20,8 +20,14 @@ type Company struct {
 	IsActive  bool            `json:"is_active"`
 	Settings  json.RawMessage `json:"settings,omitempty"`
 	Metadata  json.RawMessage `json:"metadata,omitempty"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	// HasCalcomAPIKey says the company has its own (sealed) Cal.com key;
+	// the key itself is never part of a Company (see CalcomAccount).
+	HasCalcomAPIKey bool `json:"has_calcom_api_key"`
+	// CalcomBaseURL is the company's own Cal.com API host; "" means
+	// calcom.base_url.
+	CalcomBaseURL string    `json:"calcom_base_url,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // NewCompany is the input of [Companies.Create].
@@ -39,17 +45,22 @@ type CompanyPatch struct {
 	Industry *string
 	IsActive *bool
 	Settings json.RawMessage
+	// CalcomBaseURL sets the company's Cal.com API host: an https URL of
+	// a host only (http for localhost and 127.0.0.1); "" resets it to
+	// calcom.base_url.
+	CalcomBaseURL *string
 }
 
 // Companies is the repository of tenants.
 type Companies struct{ s *Store }
 
-const companyCols = "id, name, subdomain, industry, is_active, settings, metadata, created_at, updated_at"
+const companyCols = "id, name, subdomain, industry, is_active, settings, metadata, calcom_api_key IS NOT NULL, calcom_base_url, created_at, updated_at"
 
 func scanCompany(row scanner) (Company, error) {
 	var c Company
-	var settings, metadata sql.NullString
-	err := row.Scan(&c.ID, &c.Name, &c.Subdomain, &c.Industry, &c.IsActive, &settings, &metadata, &c.CreatedAt, &c.UpdatedAt)
+	var settings, metadata, baseURL sql.NullString
+	err := row.Scan(&c.ID, &c.Name, &c.Subdomain, &c.Industry, &c.IsActive, &settings, &metadata, &c.HasCalcomAPIKey, &baseURL, &c.CreatedAt, &c.UpdatedAt)
+	c.CalcomBaseURL = baseURL.String
 	if settings.Valid {
 		c.Settings = json.RawMessage(settings.String)
 	}
@@ -171,6 +182,13 @@ func (r *Companies) Update(ctx context.Context, id int64, p CompanyPatch) (Compa
 			return Company{}, err
 		}
 		cols, args = append(cols, "settings"), append(args, v)
+	}
+	if p.CalcomBaseURL != nil {
+		u, err := checkBaseURL("calcom_base_url", *p.CalcomBaseURL)
+		if err != nil {
+			return Company{}, err
+		}
+		cols, args = append(cols, "calcom_base_url"), append(args, nullString(u))
 	}
 	if len(cols) > 0 {
 		cols, args = append(cols, "updated_at"), append(args, r.s.nowUTC())

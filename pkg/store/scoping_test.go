@@ -66,8 +66,16 @@ func seedScoping(t *testing.T, st *store.Store, b testBundle) scopingFixture {
 	key, secret, err := st.APIKeys.Create(b.sys, store.NewAPIKey{CompanyID: f.a, Name: "scope"})
 	require.NoError(t, err)
 	f.apiKey, f.apiKeyHash = key, secret.Hash()
+	require.NoError(t, st.Companies.SetCalcomAPIKey(b.sys, a.ID, scopeSealedA))
 	return f
 }
+
+// scopeSealedA is company A's sealed Cal.com key in the fixture (the shape
+// of a sealed value; the walk never opens it), scopeSealedB another.
+const (
+	scopeSealedA = "v1:0a0a0a0a:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	scopeSealedB = "v1:0b0b0b0b:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB"
+)
 
 // expect is what a call with company B's context may return.
 type expect int
@@ -120,6 +128,11 @@ func scopingCases() map[string]scopingCase {
 		"Branches.Update":      {args(func(f scopingFixture) []any { return []any{f.branch.ID, store.BranchPatch{Name: &name}} }), hidden},
 		"Branches.FindByPhone": {args(func(f scopingFixture) []any { return []any{string(f.branch.PhoneNumber)} }), systemOnly},
 		"Branches.CompanyOf":   {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), systemOnly},
+		// The company's own Cal.com account (secrets.go).
+		"Companies.SetCalcomAPIKey":    {args(func(f scopingFixture) []any { return []any{f.a, scopeSealedB} }), systemOnly},
+		"Companies.CalcomAccount":      {args(func(scopingFixture) []any { return nil }), hidden},
+		"Companies.SealedCalcomKeys":   {args(func(scopingFixture) []any { return []any{int64(0), 10} }), systemOnly},
+		"Companies.ResealCalcomAPIKey": {args(func(f scopingFixture) []any { return []any{f.a, scopeSealedA, scopeSealedB} }), systemOnly},
 		// The tenant resolver's lookups (tenantsource.go).
 		"Companies.CompanyStatus": {args(func(f scopingFixture) []any { return []any{f.a} }), systemOnly},
 		"Companies.IDBySubdomain": {args(func(scopingFixture) []any { return []any{"scope-a"} }), systemOnly},

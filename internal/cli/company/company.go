@@ -1,4 +1,4 @@
-// Package company holds `askpro company create | list | show`: one Options
+// Package company holds `askpro company create | list | show | update`: one Options
 // struct and one run function per verb.
 package company
 
@@ -14,7 +14,7 @@ import (
 // verb is a usage error.
 func NewCmdCompany(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "company", Short: "Create and inspect companies (tenants)"}
-	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil))
+	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdUpdate(f, nil))
 	return cmdutil.RequireSubcommand(cmd)
 }
 
