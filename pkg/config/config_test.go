@@ -172,7 +172,7 @@ ratelimit:
 		"ASKPRO_RATELIMIT_ENABLED=false",
 	}})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"10.0.0.0/8", " 2001:db8::/32"}, cfg.HTTP.TrustedProxies, "a comma-separated list in the environment")
+	assert.Equal(t, []string{"10.0.0.0/8", "2001:db8::/32"}, cfg.HTTP.TrustedProxies, "a comma-separated list in the environment, trimmed")
 	p, err = cfg.HTTP.TrustedProxyPrefixes()
 	require.NoError(t, err)
 	assert.Len(t, p, 2)
