@@ -23,15 +23,19 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/migrations"
+	"github.com/askproai/askpro/pkg/api"
+	"github.com/askproai/askpro/pkg/apikey"
 	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/dedup"
 	"github.com/askproai/askpro/pkg/ingest"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/ratelimit"
 	"github.com/askproai/askpro/pkg/secrets"
 	"github.com/askproai/askpro/pkg/server"
 	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -100,6 +104,18 @@ type App struct {
 	Handlers *queue.Mux
 	// Worker processes webhook_events; nil unless Options.Workers > 0.
 	Worker *queue.Worker
+	// Tenants caches which companies exist and are active, and the
+	// subdomain and phone lookups of the resolver chain (Redis when
+	// configured). Invalidate a company there after changing it.
+	Tenants *tenant.Cache
+	// Chain resolves the tenant of an API request.
+	Chain *tenant.Chain
+	// Keys authenticates API keys; Close writes their last uses.
+	Keys *apikey.Authenticator
+	// Limiter enforces the rate limits: Redis GCRA, or in-process.
+	Limiter ratelimit.Limiter
+	// API serves /api/v1.
+	API *api.API
 	// Verified and Unverified name the webhook providers served with and
 	// without signature verification.
 	Verified, Unverified []string
@@ -278,8 +294,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	}
 
 	// 6. The server.
+	routes, err := a.buildTenancy(cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.Server, err = server.New(server.Config{
-		Routes:       []server.Route{{Pattern: ingest.WebhookPattern, Handler: a.Webhooks}},
+		Routes:       routes,
 		Ready:        ready,
 		Registerer:   a.Registry,
 		Gatherer:     a.Registry,
@@ -343,6 +363,11 @@ func (a *App) Close() error {
 	}
 	if a.Inbox != nil {
 		keep(a.Inbox.Close())
+	}
+	if a.Keys != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		keep(a.Keys.Close(ctx))
+		cancel()
 	}
 	if rs, ok := a.DedupStore.(*dedup.RedisStore); ok {
 		keep(rs.Close())

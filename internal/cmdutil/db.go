@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/redis/go-redis/v9"
 )
 
 func (f *Factory) openPool(ctx context.Context, long bool) (*pool.Pool, error) {
@@ -115,6 +118,40 @@ func CheckSchema(ctx context.Context, p *pool.Pool) error {
 		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema is at version %d, this askpro needs %d: run `askpro migrate up`", v, want)}
 	case v > want:
 		return &ExitError{Code: ExitBad, Err: fmt.Errorf("database schema version %d is newer than this askpro knows (%d): upgrade askpro", v, want)}
+	}
+	return nil
+}
+
+// invalidateCompany drops a company from the servers' shared tenant cache
+// in Redis after a command changed it. Without redis.url there is no
+// shared cache: each server's in-process cache notices the change through
+// its version probe within seconds (pkg/tenant).
+func (f *Factory) invalidateCompany(ctx context.Context, id int64) error {
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	if cfg.Redis.URL == "" {
+		return nil
+	}
+	opts, err := redis.ParseURL(cfg.Redis.URL)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("redis.url: %w", err)}
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	st, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	cache, err := tenant.NewCache(tenant.CacheConfig{Companies: st.Companies, Redis: rdb})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := cache.Invalidate(ctx, id); err != nil {
+		return fmt.Errorf("invalidate company %d in the tenant cache (servers see the change within %s): %w", id, tenant.DefaultTTL, err)
 	}
 	return nil
 }

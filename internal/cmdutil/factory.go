@@ -85,7 +85,8 @@ type Factory struct {
 	// InvalidateCompany drops company id from the tenant cache after a
 	// command changed it (`company update`, deactivation above all), so
 	// that running servers see the change before the cache entry expires.
-	// Nil (the default) means there is no cache to invalidate.
+	// New sets it to drop the company from the shared Redis cache (a no-op
+	// without redis.url); nil means there is no cache to invalidate.
 	InvalidateCompany func(ctx context.Context, id int64) error
 
 	mu    sync.Mutex
@@ -147,6 +148,7 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.APIKeys = repo(f, func(s *store.Store) *store.APIKeys { return s.APIKeys })
 	f.Events = f.openEvents
 	f.Replayer = f.openReplayer
+	f.InvalidateCompany = f.invalidateCompany
 	return f
 }
 

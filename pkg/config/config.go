@@ -112,6 +112,11 @@ type HTTPConfig struct {
 	// is the client and X-Forwarded-For is ignored. A comma-separated list
 	// in the environment.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// BaseDomain is the domain whose subdomains name companies: a request
+	// to salon-x.<BaseDomain> resolves to the company with subdomain
+	// salon-x (pkg/tenant's Subdomain resolver). Empty means requests are
+	// never resolved by host.
+	BaseDomain string `mapstructure:"base_domain"`
 }
 
 // QueueConfig configures the workers of askpro serve and askpro worker

@@ -104,6 +104,8 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"addr garbage", []string{"ASKPRO_HTTP_ADDR=not an address"}, "http.addr"},
 		{"empty addr", []string{"ASKPRO_HTTP_ADDR="}, "http.addr"},
 		{"public url without scheme", []string{"ASKPRO_HTTP_PUBLIC_URL=askpro.example.com"}, "http.public_url"},
+		{"base domain with a scheme", []string{"ASKPRO_HTTP_BASE_DOMAIN=https://askpro.example"}, "http.base_domain"},
+		{"base domain with a port", []string{"ASKPRO_HTTP_BASE_DOMAIN=askpro.example:8080"}, "http.base_domain"},
 		{"negative read timeout", []string{"ASKPRO_HTTP_READ_TIMEOUT=-1s"}, "http.read_timeout"},
 		{"rate limit without period", []string{"ASKPRO_RATELIMIT_API_PER_KEY=600"}, "ratelimit.api_per_key"},
 		{"rate limit with a bad period", []string{"ASKPRO_RATELIMIT_API_PER_IP=1200/minute"}, "ratelimit.api_per_ip"},

@@ -93,6 +93,11 @@ func (c *Config) Validate() error {
 			return &KeyError{Key: "http.public_url", Err: err}
 		}
 	}
+	if d := c.HTTP.BaseDomain; d != "" {
+		if strings.Contains(d, "://") || strings.ContainsAny(d, "/:@ ") || strings.HasPrefix(d, ".") || !strings.Contains(d, ".") {
+			return bad("http.base_domain", "%q is not a domain name such as askpro.example (no scheme, port or path)", d)
+		}
+	}
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return bad("http.max_body_bytes", "must be > 0, got %d", c.HTTP.MaxBodyBytes)
 	}

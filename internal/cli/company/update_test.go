@@ -72,8 +72,9 @@ func TestNewCmdUpdate(t *testing.T) {
 			require.NotNil(t, got.Companies)
 			require.NotNil(t, got.AuditLog)
 			require.NotNil(t, got.Keyring)
+			require.NotNil(t, got.InvalidateCompany, "the factory's tenant cache hook is passed on")
 			assert.True(t, strings.HasPrefix(got.Actor, "cli:"), got.Actor)
-			got.IO, got.Companies, got.AuditLog, got.Keyring, got.Actor = nil, nil, nil, nil, ""
+			got.IO, got.Companies, got.AuditLog, got.Keyring, got.InvalidateCompany, got.Actor = nil, nil, nil, nil, nil, ""
 			assert.Equal(t, tt.want, *got)
 		})
 	}

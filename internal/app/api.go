@@ -1,0 +1,139 @@
+package app
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/askproai/askpro/pkg/api"
+	"github.com/askproai/askpro/pkg/apikey"
+	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/ingest"
+	"github.com/askproai/askpro/pkg/queue"
+	"github.com/askproai/askpro/pkg/ratelimit"
+	"github.com/askproai/askpro/pkg/server"
+	"github.com/askproai/askpro/pkg/tenant"
+)
+
+// buildTenancy builds the company cache, the resolver chain, the API key
+// authenticator, the rate limiter and the REST API, and returns the routes:
+// /api/v1 behind (outermost first) the per-address limit, authentication,
+// the per-key limit and the tenant resolver; the webhook route behind its
+// per-address limit.
+func (a *App) buildTenancy(cfg *config.Config) ([]server.Route, error) {
+	log := a.Logger
+	var err error
+	if a.Tenants, err = tenant.NewCache(tenant.CacheConfig{
+		Companies:  a.Store.Companies,
+		Subdomains: a.Store.Companies,
+		Phones:     a.Store.Branches,
+		Version:    a.Store.Companies,
+		Redis:      a.Redis,
+		Logger:     log,
+	}); err != nil {
+		return nil, err
+	}
+	trusted, err := cfg.HTTP.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, err
+	}
+	clientIP := func(r *http.Request) string {
+		if ip, ok := ratelimit.ClientIP(r, trusted); ok {
+			return ip.String()
+		}
+		return ""
+	}
+	if a.Chain, err = tenant.NewChain(tenant.ChainConfig{
+		Companies:  a.Tenants,
+		BaseDomain: cfg.HTTP.BaseDomain,
+		Subdomains: a.Tenants,
+		Phones:     a.Tenants,
+		Logger:     log,
+		ClientIP:   clientIP,
+		OnError:    writeTenantError,
+	}); err != nil {
+		return nil, err
+	}
+	if a.Keys, err = apikey.New(apikey.Config{
+		Keys:    a.Store.APIKeys,
+		Toucher: a.Store.APIKeys,
+		Logger:  log,
+		OnError: func(w http.ResponseWriter, _ *http.Request, status int, code, msg string) {
+			api.WriteError(w, status, code, msg)
+		},
+	}); err != nil {
+		return nil, err
+	}
+	events, err := queue.NewTenantReader(a.Pool)
+	if err != nil {
+		return nil, err
+	}
+	if a.API, err = api.New(api.Config{Store: a.Store, Events: events, Logger: log}); err != nil {
+		return nil, err
+	}
+
+	limits, err := cfg.RateLimit.Limits()
+	if err != nil {
+		return nil, err
+	}
+	if a.Redis != nil {
+		if a.Limiter, err = ratelimit.NewRedis(ratelimit.RedisConfig{Client: a.Redis}); err != nil {
+			return nil, err
+		}
+	} else {
+		a.Limiter = ratelimit.NewLocal(ratelimit.LocalConfig{})
+	}
+	metrics, err := ratelimit.NewMetrics(a.Registry)
+	if err != nil {
+		return nil, err
+	}
+	byIP := ratelimit.ByClientIP(trusted)
+	limit := func(name string, l ratelimit.Limit, key ratelimit.KeyFunc) (func(http.Handler) http.Handler, error) {
+		if l.IsZero() {
+			return func(h http.Handler) http.Handler { return h }, nil
+		}
+		m, err := ratelimit.NewMiddleware(ratelimit.MiddlewareConfig{Limiter: a.Limiter, Metrics: metrics, Logger: log,
+			Rules: []ratelimit.Rule{{Name: name, Limit: l, Key: key}}})
+		if err != nil {
+			return nil, err
+		}
+		return m.Wrap, nil
+	}
+	perIP, err := limit("api_per_ip", limits.APIPerIP, byIP)
+	if err != nil {
+		return nil, err
+	}
+	perKey, err := limit("api_per_key", limits.APIPerKey, ratelimit.ByAPIKey())
+	if err != nil {
+		return nil, err
+	}
+	webhooksPerIP, err := limit("webhooks_per_ip", limits.WebhooksPerIP, byIP)
+	if err != nil {
+		return nil, err
+	}
+
+	routes := []server.Route{{Pattern: ingest.WebhookPattern, Handler: webhooksPerIP(a.Webhooks)}}
+	for _, r := range a.API.Routes() {
+		routes = append(routes, server.Route{Pattern: r.Pattern,
+			Handler: perIP(a.Keys.Middleware(perKey(a.Chain.Middleware(r.Handler))))})
+	}
+	return routes, nil
+}
+
+// writeTenantError answers a failed tenant resolution in the API's error
+// shape.
+func writeTenantError(w http.ResponseWriter, _ *http.Request, err error) {
+	code := "internal"
+	switch {
+	case errors.Is(err, tenant.ErrForbidden):
+		code = "forbidden"
+	case errors.Is(err, tenant.ErrInvalidHeader):
+		code = "invalid_header"
+	case errors.Is(err, tenant.ErrInactiveCompany):
+		code = "company_inactive"
+	case errors.Is(err, tenant.ErrUnknownCompany):
+		code = "unknown_company"
+	case errors.Is(err, tenant.ErrUnresolved):
+		code = "tenant_required"
+	}
+	api.WriteError(w, tenant.StatusCode(err), code, tenant.Message(err))
+}
