@@ -244,8 +244,8 @@ func summarize(rounds []stats) map[string]any {
 	return map[string]any{
 		"full_p99_ms_median": med(p99["full"]), "bare_p99_ms_median": med(p99["bare"]),
 		"full_p50_ms_median": med(p50["full"]), "bare_p50_ms_median": med(p50["bare"]),
-		"overhead_p99_ms": med(p99["full"]) - med(p99["bare"]),
-		"overhead_p50_ms": med(p50["full"]) - med(p50["bare"]),
+		"overhead_p99_ms":     med(p99["full"]) - med(p99["bare"]),
+		"overhead_p50_ms":     med(p50["full"]) - med(p50["bare"]),
 		"stack_p99_ms_median": med(p99["stack"]), "noop_p99_ms_median": med(p99["noop"]),
 		"stack_cost_p99_ms": med(p99["stack"]) - med(p99["noop"]),
 	}
