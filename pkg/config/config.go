@@ -317,7 +317,7 @@ func Default() Config {
 			Enabled:        true,
 			APIPerKey:      "600/1m:60",
 			APIPerIP:       "1200/1m:120",
-			WebhooksPerIP:  "100/1s:500",
+			WebhooksPerIP:  "1000/1s:2000",
 			FunctionsPerIP: "100/1s:500",
 		},
 	}

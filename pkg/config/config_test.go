@@ -138,7 +138,7 @@ func TestRateLimitDefaults(t *testing.T) {
 	assert.Equal(t, config.RateLimits{
 		APIPerKey:      ratelimit.Limit{Rate: 600, Period: time.Minute, Burst: 60},
 		APIPerIP:       ratelimit.Limit{Rate: 1200, Period: time.Minute, Burst: 120},
-		WebhooksPerIP:  ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 500},
+		WebhooksPerIP:  ratelimit.Limit{Rate: 1000, Period: time.Second, Burst: 2000},
 		FunctionsPerIP: ratelimit.Limit{Rate: 100, Period: time.Second, Burst: 500},
 	}, l)
 	p, err := cfg.HTTP.TrustedProxyPrefixes()
