@@ -111,13 +111,21 @@ func (a *App) buildTenancy(cfg *config.Config) ([]server.Route, error) {
 		return nil, err
 	}
 
+	a.apiStack = func(h http.Handler) http.Handler {
+		return perIP(a.Keys.Middleware(perKey(a.Chain.Middleware(h))))
+	}
 	routes := []server.Route{{Pattern: ingest.WebhookPattern, Handler: webhooksPerIP(a.Webhooks)}}
 	for _, r := range a.API.Routes() {
-		routes = append(routes, server.Route{Pattern: r.Pattern,
-			Handler: perIP(a.Keys.Middleware(perKey(a.Chain.Middleware(r.Handler))))})
+		routes = append(routes, server.Route{Pattern: r.Pattern, Handler: a.APIStack(r.Handler)})
 	}
 	return routes, nil
 }
+
+// APIStack wraps h in what stands in front of every /api/v1 route,
+// outermost first: the per-address rate limit, API key authentication, the
+// per-key rate limit and the tenant resolver. Serve mounts the API's routes
+// through it; bench/api measures its cost with it.
+func (a *App) APIStack(h http.Handler) http.Handler { return a.apiStack(h) }
 
 // writeTenantError answers a failed tenant resolution in the API's error
 // shape.

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -120,7 +121,8 @@ type App struct {
 	// without signature verification.
 	Verified, Unverified []string
 
-	closed bool
+	apiStack func(http.Handler) http.Handler
+	closed   bool
 }
 
 // New builds the App. Configuration errors (a bad redis.url or

@@ -63,7 +63,9 @@ func (r *calcomResponse) UnmarshalJSON(b []byte) error {
 // old one (rescheduleUid) rescheduled, creating it from rescheduleStartTime
 // and rescheduleEndTime when it was never seen. The attendee becomes the
 // company's customer when the booking gives a valid phone number
-// (attendees[0].phoneNumber, else responses.attendeePhoneNumber).
+// (attendees[0].phoneNumber, else responses.attendeePhoneNumber). The
+// service's company becomes the event's ([queue.Job.SetCompany]) as soon as
+// it is found.
 //
 // When several services of one company share the event type, the first
 // (lowest id) is taken. Errors: PAYLOAD_INVALID (not JSON, no uid, no event
@@ -101,6 +103,7 @@ func (h *Handlers) Calcom(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 				job.EventType, p.UID, *p.EventTypeID, svc.CompanyID, s.CompanyID)
 		}
 	}
+	job.SetCompany(svc.CompanyID) // the event is the company's, whatever happens next
 	ctx = tenant.WithCompany(ctx, svc.CompanyID)
 	h.log.DebugContext(ctx, "booking: booking's service", "uid", p.UID, "event_type", job.EventType, "company_id", svc.CompanyID, "service_id", svc.ID)
 

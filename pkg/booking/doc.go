@@ -42,6 +42,16 @@
 //     metadata, and the fixtures' objects were not; such payments are seen
 //     by system (operator) listings only.
 //
+// # The event's company
+//
+// Each handler names the company it resolved as the event's
+// ([queue.Job.SetCompany]) as soon as it has it, before any write: the
+// worker stores it on the webhook_events row with the outcome (processed,
+// retrying or dead_letter) where the row has none, so the company sees its
+// Retell and Cal.com events (GET /api/v1/webhook-events), which name no
+// company at ingestion. It costs no statement: the worker's completion
+// UPDATE carries it.
+//
 // # Order and repetition
 //
 // Events of one call or booking may be processed in any order and more than

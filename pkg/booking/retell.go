@@ -74,7 +74,9 @@ var transferStage = map[string]struct {
 // calls by its call id (see [store.Calls.Merge]), under the company of the
 // branch whose number is the call's to_number (from_number for an outbound
 // call), with the caller (from_number inbound, to_number outbound) as the
-// company's customer, found or created. Errors: PAYLOAD_INVALID (not JSON,
+// company's customer, found or created. The branch's company becomes the
+// event's ([queue.Job.SetCompany]) as soon as it is found, so that a later
+// failure is the company's to see too. Errors: PAYLOAD_INVALID (not JSON,
 // no call id, no number), TENANT_UNRESOLVED (no active branch has the
 // number); database errors are returned as they are, to be retried.
 func (h *Handlers) Retell(ctx context.Context, tx *sql.Tx, job *queue.Job) error {
@@ -105,6 +107,7 @@ func (h *Handlers) Retell(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 	if !ok {
 		return h.permanent(ctx, job, CodeTenantUnresolved, "retell %s: call %s: no active branch has the number %s", job.EventType, c.CallID, phone.Mask(ownE164))
 	}
+	job.SetCompany(br.companyID) // the event is the company's, whatever happens next
 	ctx = tenant.WithCompany(ctx, br.companyID)
 	h.log.DebugContext(ctx, "booking: call's branch", "call_id", c.CallID, "event_type", job.EventType, "company_id", br.companyID, "branch_id", br.id)
 

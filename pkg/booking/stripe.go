@@ -52,7 +52,9 @@ var stripeOutcome = map[string]string{
 // which must name an existing company; without it the payment is stored
 // with no company (company_id NULL), as the fixtures' payments are: Stripe
 // knows nothing of askpro's tenants unless whoever created the object put
-// the id there. Errors: PAYLOAD_INVALID (not JSON, no object id, no
+// the id there. An existing company named there becomes the event's
+// ([queue.Job.SetCompany]); the Inbox usually stored it at ingestion
+// already. Errors: PAYLOAD_INVALID (not JSON, no object id, no
 // currency), TENANT_UNRESOLVED (metadata.company_id is not a company).
 func (h *Handlers) Stripe(ctx context.Context, tx *sql.Tx, job *queue.Job) error {
 	var ev stripeEvent
@@ -103,6 +105,7 @@ func (h *Handlers) Stripe(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 			return h.permanent(ctx, job, CodeTenantUnresolved, "stripe %s %s: metadata.company_id %d names no company", job.EventType, ev.ID, id)
 		}
 		in.CompanyID = &id
+		job.SetCompany(id)
 		ctx = tenant.WithCompany(ctx, id)
 	}
 	if err := st.Payments.Merge(sys, in); err != nil {

@@ -168,16 +168,41 @@ type execer interface {
 // are still leased to token; it returns how many rows it changed. Run inside
 // the transaction of the jobs' effects, a count below len(jobs) means a lease
 // was lost and the transaction must be rolled back.
+//
+// The jobs whose handler resolved a company (Job.SetCompany) get it in the
+// same statement, where the row has none:
+//
+//	company_id = COALESCE(company_id, CASE id WHEN ? THEN ? ... END)
+//
+// one WHEN per such job (the CASE is NULL for the others, which COALESCE
+// leaves as they are), so a batch is still one UPDATE however many jobs and
+// companies it holds; without any, the clause is left out.
 func complete(ctx context.Context, db execer, token string, now time.Time, jobs []*running) (int64, error) {
 	var b strings.Builder
-	args := make([]any, 0, 3*len(jobs)+3)
+	args := make([]any, 0, 5*len(jobs)+3)
 	b.WriteString("UPDATE webhook_events SET status = 'processed', locked_by = NULL, locked_until = NULL, last_error = NULL, processed_at = ?, updated_at = ?, processing_time_ms = CASE id")
 	args = append(args, now, now)
 	for _, r := range jobs {
 		b.WriteString(" WHEN ? THEN ?")
 		args = append(args, r.job.ID, r.took.Milliseconds())
 	}
-	b.WriteString(" END WHERE status = 'processing' AND locked_by = ? AND id IN (")
+	b.WriteString(" END")
+	companies := false
+	for _, r := range jobs {
+		if r.job.resolved <= 0 {
+			continue
+		}
+		if !companies {
+			b.WriteString(", company_id = COALESCE(company_id, CASE id")
+			companies = true
+		}
+		b.WriteString(" WHEN ? THEN ?")
+		args = append(args, r.job.ID, r.job.resolved)
+	}
+	if companies {
+		b.WriteString(" END)")
+	}
+	b.WriteString(" WHERE status = 'processing' AND locked_by = ? AND id IN (")
 	args = append(args, token)
 	for i, r := range jobs {
 		if i > 0 {
@@ -195,17 +220,22 @@ func complete(ctx context.Context, db execer, token string, now time.Time, jobs 
 }
 
 // fail moves one leased job to retrying (available again at next) or, with
-// dead set, to dead_letter, storing the reason. It reports whether the job
-// was still leased to token.
+// dead set, to dead_letter, storing the reason and, where the row has none,
+// the company its handler resolved (Job.SetCompany). It reports whether the
+// job was still leased to token.
 func fail(ctx context.Context, db execer, j *Job, token string, now time.Time, dead bool, next time.Time, reason string, took time.Duration) (bool, error) {
 	status := Retrying
 	if dead {
 		status = DeadLetter
 		next = j.AvailableAt
 	}
+	var company any // NULL: COALESCE keeps what is stored
+	if j.resolved > 0 {
+		company = j.resolved
+	}
 	res, err := db.ExecContext(ctx, "UPDATE webhook_events SET status = ?, available_at = ?, last_error = ?, locked_by = NULL, locked_until = NULL, "+
-		"processing_time_ms = ?, updated_at = ? WHERE id = ? AND status = 'processing' AND locked_by = ?",
-		string(status), next, reason, took.Milliseconds(), now, j.ID, token)
+		"processing_time_ms = ?, updated_at = ?, company_id = COALESCE(company_id, ?) WHERE id = ? AND status = 'processing' AND locked_by = ?",
+		string(status), next, reason, took.Milliseconds(), now, company, j.ID, token)
 	if err != nil {
 		return false, fmt.Errorf("record failure of job %d: %w", j.ID, err)
 	}

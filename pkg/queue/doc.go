@@ -65,6 +65,7 @@
 //
 //	mux := queue.NewMux()
 //	mux.HandleFunc("stripe", "charge.refunded", func(ctx context.Context, tx *sql.Tx, job *queue.Job) error {
+//		job.SetCompany(companyID)                 // once the tenant is known: stored on the event row
 //		_, err := tx.ExecContext(ctx, "...", ...) // effects through tx
 //		return err
 //	})

@@ -23,9 +23,11 @@ type Job struct {
 	EventType string `json:"event_type"`
 	// IdempotencyKey is compared byte for byte; it is normally UTF-8.
 	IdempotencyKey string `json:"idempotency_key"`
-	// CompanyID is the company the payload claims at ingestion (Stripe
-	// metadata.company_id), or nil. It is not checked against companies:
-	// processing resolves the tenant.
+	// CompanyID is the company the event belongs to, or nil: the one the
+	// payload claims at ingestion (Stripe metadata.company_id), else the one
+	// processing resolved (a [Handler] calls [Job.SetCompany]; the worker
+	// stores it with the job's outcome). A company claimed at ingestion is
+	// not checked against companies and is never overwritten.
 	CompanyID *int64 `json:"company_id,omitempty"`
 	// Payload is the raw body as the provider sent it, byte for byte; JSON
 	// shows it as the JSON it is. Only [Reader.Get] fills it.
@@ -48,6 +50,27 @@ type Job struct {
 	ProcessingTimeMS *int64            `json:"processing_time_ms,omitempty"`
 	CreatedAt        time.Time         `json:"created_at"`
 	UpdatedAt        time.Time         `json:"updated_at"`
+
+	// resolved is the company the handler's last run set (SetCompany), 0
+	// when none; the worker clears it before each run.
+	resolved int64
+}
+
+// SetCompany records, from a [Handler], the company processing resolved the
+// job's event to (the branch of a call's number, the service of a booking's
+// event type, ...), so that the event row carries it and the company sees it
+// (GET /api/v1/webhook-events). Call it as soon as the tenant is known, before
+// anything can fail: the worker stores it with whatever outcome the run has
+// (processed, retrying or dead_letter), in the statement that records the
+// outcome, so it costs no statement of its own.
+//
+// A company already stored on the row (claimed at ingestion) is kept: the
+// worker writes company_id only where it is NULL, and logs a warning when
+// the two differ. The last call of a run wins; id <= 0 clears it. Each run of
+// a job starts with none set. It is not safe for concurrent use (a handler
+// owns its job while it runs).
+func (j *Job) SetCompany(id int64) {
+	j.resolved = max(id, 0)
 }
 
 // Filter narrows [Reader.List]. The zero value lists the newest 100 events.

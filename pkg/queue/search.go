@@ -30,7 +30,8 @@ var eventSchema = query.MustNew(query.Resource{
 })
 
 // TenantReader reads the webhook events of the context's company
-// (webhook_events.company_id, the company an event names): the API's
+// (webhook_events.company_id: the company an event names at ingestion, or
+// the one its processing resolved, see [Job.SetCompany]): the API's
 // view, where [Reader] is the operators' view across companies. Every
 // method scopes by company_id in SQL and returns tenant.ErrNoTenant for a
 // context without a company. It is safe for concurrent use.

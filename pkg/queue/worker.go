@@ -84,6 +84,12 @@ type WorkerConfig struct {
 // transaction is rolled back, the failure is recorded for that job alone,
 // and the others run again in a new transaction.
 //
+// The statement that records an outcome (one UPDATE for the whole batch's
+// completion, one per failure) also stores the company a handler resolved
+// ([Job.SetCompany]) on the rows that have none, so that an event whose
+// company only processing can tell (a Retell call's number, a Cal.com
+// booking's event type) is its company's to read.
+//
 // A failed job waits on the Retry schedule (retrying) or, when its
 // attempts are spent or the error is a [*PermanentError], goes to
 // dead_letter with the reason and an error log. Dead letters stay until
@@ -404,9 +410,27 @@ func (b *batch) attempt(ctx context.Context, jobs []*running) (out outcome) {
 		return outcome{err: fmt.Errorf("commit: %w", err)}
 	}
 	for _, r := range ok {
+		w.stored(ctx, r.job)
 		b.processed(ctx, r)
 	}
 	return out
+}
+
+// stored brings the job's CompanyID in line with what its outcome's
+// statement wrote: the company its handler resolved, where the row had
+// none. A stored company that differs from the resolved one is kept, and
+// logged: the payload claimed one company at ingestion and processing found
+// another.
+func (w *Worker) stored(ctx context.Context, j *Job) {
+	switch {
+	case j.resolved <= 0:
+	case j.CompanyID == nil:
+		id := j.resolved
+		j.CompanyID = &id
+	case *j.CompanyID != j.resolved:
+		w.log.WarnContext(w.jobContext(ctx, j), "queue: processing resolved another company than the event's stored one; the stored company is kept",
+			"job", j.ID, "provider", j.Provider, "event_type", j.EventType, "stored_company_id", *j.CompanyID, "resolved_company_id", j.resolved)
+	}
 }
 
 // process runs the handler on one job under its timeout, with the job's
@@ -414,6 +438,7 @@ func (b *batch) attempt(ctx context.Context, jobs []*running) (out outcome) {
 func (w *Worker) process(tx *sql.Tx, r *running) (err error) {
 	ctx, cancel := context.WithTimeout(w.jobContext(w.hard, r.job), w.cfg.Timeout)
 	defer cancel()
+	r.job.resolved = 0 // what this run resolves (SetCompany), not an earlier run
 	start := time.Now()
 	defer func() {
 		r.took = time.Since(start)
@@ -468,6 +493,9 @@ func (b *batch) recordFailure(ctx context.Context, r *running, cause error) {
 		ok, err = fail(ctx, w.cfg.DB, j, b.token, now, dead, now.Add(delay), reason, r.took)
 		return err
 	})
+	if err == nil && ok {
+		w.stored(ctx, j)
+	}
 	jctx := w.jobContext(ctx, j)
 	switch {
 	case err != nil:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,35 @@ func (f *fakeCompanies) List(ctx context.Context, page store.Page) ([]store.Comp
 		panic("fakeCompanies.List called")
 	}
 	return f.list(ctx, page)
+}
+
+// fakeAuditor is a hand-written audit log fake; Record panics when record
+// is unset.
+type fakeAuditor struct {
+	record func(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+}
+
+func (f *fakeAuditor) Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if f.record == nil {
+		panic("fakeAuditor.Record called")
+	}
+	return f.record(ctx, e)
+}
+
+// noAudit is an AuditLog that must not be reached.
+func noAudit(context.Context) (auditor, error) { return &fakeAuditor{}, nil }
+
+// recording returns an AuditLog whose entries are appended to got.
+func recording(got *[]store.AuditEntry) func(context.Context) (auditor, error) {
+	return func(context.Context) (auditor, error) {
+		return &fakeAuditor{record: func(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+			if !tenant.IsSystem(ctx) {
+				panic("the audit row of a company's creation is written as system work")
+			}
+			*got = append(*got, e)
+			return e, nil
+		}}, nil
+	}
 }
 
 type testBundle struct {
@@ -108,7 +138,9 @@ func TestNewCmdCreate(t *testing.T) {
 			require.NoError(t, err)
 			assert.Same(t, b.io, got.IO)
 			require.NotNil(t, got.Companies)
-			got.IO, got.Companies = nil, nil
+			require.NotNil(t, got.AuditLog)
+			assert.True(t, strings.HasPrefix(got.Actor, "cli:"), got.Actor)
+			got.IO, got.Companies, got.AuditLog, got.Actor = nil, nil, nil, ""
 			assert.Equal(t, tt.want, *got)
 		})
 	}
@@ -125,24 +157,35 @@ func TestCreateRun(t *testing.T) {
 			gotIn = in
 			return salon, nil
 		}}
+		var entries []store.AuditEntry
 		err := createRun(context.Background(), &CreateOptions{IO: b.io, Name: "Salon Müller", Subdomain: "salon-mueller", Industry: "beauty",
-			Companies: func(context.Context) (companyCreator, error) { return fake, nil }})
+			Companies: func(context.Context) (companyCreator, error) { return fake, nil }, AuditLog: recording(&entries), Actor: "cli:ops"})
 		require.NoError(t, err)
 		assert.Equal(t, store.NewCompany{Name: "Salon Müller", Subdomain: "salon-mueller", Industry: "beauty"}, gotIn)
+		require.Len(t, entries, 1, "one audit row")
+		e := entries[0]
+		require.NotNil(t, e.CompanyID)
+		assert.Equal(t, int64(7), *e.CompanyID, "the row is the new company's")
+		assert.Equal(t, "cli:ops", e.Actor)
+		assert.Equal(t, "company.create", e.Action)
+		assert.Equal(t, "company:7", e.Target)
+		assert.JSONEq(t, `{"name":"Salon Müller","subdomain":"salon-mueller","industry":"beauty"}`, string(e.Details))
 		assert.Equal(t, "ID\tNAME\tSUBDOMAIN\tINDUSTRY\tACTIVE\tCREATED\n7\tSalon Müller\tsalon-mueller\tbeauty\ttrue\t2025-03-01T09:30:00Z\n", b.out.String())
 	})
 	t.Run("json", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)
 		fake := &fakeCompanies{create: func(context.Context, store.NewCompany) (store.Company, error) { return salon, nil }}
+		var entries []store.AuditEntry
 		err := createRun(context.Background(), &CreateOptions{IO: b.io, Exporter: cmdutil.JSONExporter{},
-			Companies: func(context.Context) (companyCreator, error) { return fake, nil }})
+			Companies: func(context.Context) (companyCreator, error) { return fake, nil }, AuditLog: recording(&entries)})
 		require.NoError(t, err)
 		var got store.Company
 		require.NoError(t, json.Unmarshal(b.out.Bytes(), &got))
 		if diff := cmp.Diff(salon, got); diff != "" {
 			t.Errorf("json (-want +got):\n%s", diff)
 		}
+		assert.Len(t, entries, 1, "-o json is audited too")
 	})
 	t.Run("refused input exits 1 with the store's message", func(t *testing.T) {
 		t.Parallel()
@@ -151,10 +194,24 @@ func TestCreateRun(t *testing.T) {
 			return store.Company{}, fmt.Errorf("%w: subdomain salon", store.ErrConflict)
 		}}
 		err := createRun(context.Background(), &CreateOptions{IO: b.io,
-			Companies: func(context.Context) (companyCreator, error) { return fake, nil }})
+			Companies: func(context.Context) (companyCreator, error) { return fake, nil }, AuditLog: noAudit})
 		assert.Equal(t, cmdutil.ExitBad, cmdutil.ExitCode(err))
 		assert.ErrorIs(t, err, store.ErrConflict)
 		assert.Empty(t, b.out.String())
+	})
+	t.Run("an audit log that fails names the created company", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		fake := &fakeCompanies{create: func(context.Context, store.NewCompany) (store.Company, error) { return salon, nil }}
+		down := errors.New("database is locked")
+		failing := func(context.Context) (auditor, error) {
+			return &fakeAuditor{record: func(context.Context, store.AuditEntry) (store.AuditEntry, error) { return store.AuditEntry{}, down }}, nil
+		}
+		err := createRun(context.Background(), &CreateOptions{IO: b.io,
+			Companies: func(context.Context) (companyCreator, error) { return fake, nil }, AuditLog: failing})
+		require.ErrorIs(t, err, down)
+		assert.EqualError(t, err, "company 7 (salon-mueller) was created but the audit log was not written: database is locked")
+		assert.NotEqual(t, cmdutil.ExitOK, cmdutil.ExitCode(err))
 	})
 	t.Run("a store that does not open", func(t *testing.T) {
 		t.Parallel()

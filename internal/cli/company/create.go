@@ -2,6 +2,9 @@ package company
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
 
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
@@ -19,7 +22,12 @@ type companyCreator interface {
 type CreateOptions struct {
 	IO        *iostreams.IOStreams
 	Companies func(ctx context.Context) (companyCreator, error)
-	Exporter  cmdutil.Exporter
+	// AuditLog is where the creation is recorded (action company.create).
+	AuditLog func(ctx context.Context) (auditor, error)
+	Exporter cmdutil.Exporter
+	// Actor names who created the company in the audit log. The command
+	// sets cmdutil.Actor().
+	Actor string
 
 	Name      string
 	Subdomain string
@@ -29,11 +37,12 @@ type CreateOptions struct {
 
 // NewCmdCreate builds `askpro company create --name N --subdomain S
 // [--industry I]`. An industry outside the choices is a usage error found
-// before the database is opened.
+// before the database is opened. The creation is recorded in the audit log.
 func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
 	opts := &CreateOptions{
 		IO:        f.IO,
 		Companies: func(ctx context.Context) (companyCreator, error) { return f.Companies(ctx) },
+		AuditLog:  func(ctx context.Context) (auditor, error) { return f.AuditLog(ctx) },
 	}
 	cmd := &cobra.Command{
 		Use:   "create",
@@ -42,6 +51,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckChoice("industry", opts.Industry, store.Industries); err != nil {
 				return err
+			}
+			if opts.Actor == "" {
+				opts.Actor = cmdutil.Actor()
 			}
 			if runF != nil {
 				return runF(opts)
@@ -64,12 +76,34 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	c, err := companies.Create(tenant.System(ctx), store.NewCompany{Name: opts.Name, Subdomain: opts.Subdomain, Industry: opts.Industry})
+	sys := tenant.System(ctx)
+	c, err := companies.Create(sys, store.NewCompany{Name: opts.Name, Subdomain: opts.Subdomain, Industry: opts.Industry})
 	if err != nil {
 		return cmdutil.InputError(err)
+	}
+	if err := recordCreate(sys, opts, c); err != nil {
+		return fmt.Errorf("company %d (%s) was created but the audit log was not written: %w", c.ID, c.Subdomain, err)
 	}
 	if opts.Exporter != nil {
 		return opts.Exporter.Write(opts.IO, c)
 	}
 	return render(opts.IO, []store.Company{c})
+}
+
+// recordCreate writes the audit row of a created company: action
+// company.create on target company:ID, under the new company, with its
+// name, subdomain and industry as stored.
+func recordCreate(ctx context.Context, opts *CreateOptions, c store.Company) error {
+	audit, err := opts.AuditLog(ctx)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(map[string]string{"name": c.Name, "subdomain": c.Subdomain, "industry": c.Industry})
+	if err != nil {
+		return err
+	}
+	id := c.ID
+	_, err = audit.Record(ctx, store.AuditEntry{CompanyID: &id, Actor: opts.Actor, Action: "company.create",
+		Target: "company:" + strconv.FormatInt(id, 10), Details: raw})
+	return err
 }

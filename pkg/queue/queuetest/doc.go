@@ -11,5 +11,6 @@
 // that never fail an insert, the read model (list, get, stats), and the
 // worker: claim order and delay, retries and dead letters on an injected
 // clock, permanent errors, effects that commit with the outcome, lost and
-// expired leases, many workers, and release on stop.
+// expired leases, many workers, release on stop, and the company a handler
+// resolves stored with each outcome (never over a stored one).
 package queuetest

@@ -38,6 +38,9 @@ var workerTests = []struct {
 	{"ExpiredLeaseWithoutAttemptsDeadLetters", testReapDeadLetters},
 	{"ManyWorkersRunEachJobOnce", testManyWorkers},
 	{"StopReleasesJobsNotStarted", testStopReleases},
+	{"ResolvedCompanyIsStoredPerJob", testResolvedCompany},
+	{"ResolvedCompanyOfFailedJobs", testResolvedCompanyFailed},
+	{"ResolvedCompanyCommitsWithItsRun", testResolvedCompanyRolledBack},
 }
 
 // clock is a settable clock for the worker.
@@ -535,4 +538,109 @@ func testDeadlockAgain(t *testing.T, p *pool.Pool) {
 	assert.Equal(t, queue.Retrying, j.Status)
 	assert.Equal(t, 1, j.Attempts)
 	assert.Contains(t, j.LastError, "Deadlock")
+}
+
+// companyOf returns the row's company_id, 0 for NULL.
+func companyOf(t *testing.T, p *pool.Pool, id int64) int64 {
+	t.Helper()
+	var c sql.NullInt64
+	require.NoError(t, p.DB().QueryRow("SELECT company_id FROM webhook_events WHERE id = ?", id).Scan(&c))
+	return c.Int64
+}
+
+// resolving is a handler that sets the company of each job from by (none
+// for a job not in it) and then returns fails[job] (nil when absent).
+func resolving(by map[int64]int64, fails map[int64]error) *recorder {
+	return &recorder{fn: func(_ context.Context, _ *sql.Tx, j *queue.Job) error {
+		if c, ok := by[j.ID]; ok {
+			j.SetCompany(c)
+		}
+		return fails[j.ID]
+	}}
+}
+
+func testResolvedCompany(t *testing.T, p *pool.Pool) {
+	claimed := event("stripe:evt_co_claimed")
+	claimed.CompanyID = 9 // what the payload claimed at ingestion
+	ids := store(t, p, nil, event("stripe:evt_co_a1"), event("stripe:evt_co_b"), event("stripe:evt_co_none"),
+		event("stripe:evt_co_a2"), claimed, event("stripe:evt_co_unhandled"))
+	a1, b, none, a2, cl, unh := ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]
+	rec := resolving(map[int64]int64{a1: 101, b: 202, a2: 101, cl: 303, unh: 404}, map[int64]error{unh: queue.ErrUnhandled})
+	w := newWorker(t, p, rec, nil, queue.WorkerConfig{Batch: 10})
+	require.Equal(t, 6, runOnce(t, w, "w"), "one batch")
+	assert.Len(t, rec.Seen(), 6, "ran once each: nothing failed")
+	want := map[int64]int64{a1: 101, b: 202, none: 0, a2: 101, cl: 9, unh: 404}
+	for id, c := range want {
+		j := job(t, p, id)
+		assert.Equal(t, queue.Processed, j.Status, "job %d", id)
+		assert.Equal(t, c, companyOf(t, p, id), "job %d: its own company; a stored one kept; none when none resolved", id)
+	}
+
+	// Processing again (a replay) never overwrites what is stored.
+	rp, err := queue.NewReplayer(p, queue.ReplayerConfig{})
+	require.NoError(t, err)
+	n, err := rp.Replay(tenant.System(context.Background()), []int64{a1}, queue.Processed)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), n)
+	w2 := newWorker(t, p, resolving(map[int64]int64{a1: 555}, nil), nil, queue.WorkerConfig{Batch: 10})
+	require.Equal(t, 1, runOnce(t, w2, "w2"))
+	assert.Equal(t, int64(101), companyOf(t, p, a1), "the company stored first is kept")
+}
+
+func testResolvedCompanyFailed(t *testing.T, p *pool.Pool) {
+	c := newClock()
+	ids := store(t, p, c, event("stripe:evt_cf_ok"), event("stripe:evt_cf_dead"), event("stripe:evt_cf_retry"), event("stripe:evt_cf_unknown"))
+	ok, dead, retry, unknown := ids[0], ids[1], ids[2], ids[3]
+	c.Advance(time.Second) // the Inbox stamps each insert a microsecond after the last
+	rec := resolving(map[int64]int64{ok: 11, dead: 22, retry: 33},
+		map[int64]error{
+			dead:    queue.Permanent("TENANT_CONFLICT", "the call is another company's"),
+			retry:   errors.New("calendar unreachable"),
+			unknown: queue.Permanent("TENANT_UNRESOLVED", "no branch has the number"),
+		})
+	w := newWorker(t, p, rec, c, queue.WorkerConfig{Batch: 10})
+	require.Equal(t, 4, runOnce(t, w, "w"))
+	tests := []struct {
+		id      int64
+		status  queue.Status
+		company int64
+	}{
+		{ok, queue.Processed, 11},
+		{dead, queue.DeadLetter, 22},
+		{retry, queue.Retrying, 33},
+		{unknown, queue.DeadLetter, 0},
+	}
+	for _, tt := range tests {
+		j := job(t, p, tt.id)
+		assert.Equal(t, tt.status, j.Status, "job %d", tt.id)
+		assert.Equal(t, tt.company, companyOf(t, p, tt.id), "job %d (%s)", tt.id, tt.status)
+	}
+}
+
+func testResolvedCompanyRolledBack(t *testing.T, p *pool.Pool) {
+	// The first job resolves a company only in its first run; that run is
+	// rolled back with the second job's failure, and the run that commits
+	// resolves none: the row gets what the committed run resolved.
+	ids := store(t, p, nil, event("stripe:evt_rb_a"), event("stripe:evt_rb_b"))
+	a, bad := ids[0], ids[1]
+	var runs atomic.Int64
+	rec := &recorder{fn: func(_ context.Context, _ *sql.Tx, j *queue.Job) error {
+		switch j.ID {
+		case a:
+			if runs.Add(1) == 1 {
+				j.SetCompany(77)
+			}
+		case bad:
+			j.SetCompany(88)
+			return errors.New("fails after resolving")
+		}
+		return nil
+	}}
+	w := newWorker(t, p, rec, nil, queue.WorkerConfig{Batch: 10})
+	require.Equal(t, 2, runOnce(t, w, "w"))
+	assert.Equal(t, int64(2), runs.Load(), "the first job ran again after the rollback")
+	assert.Equal(t, queue.Processed, job(t, p, a).Status)
+	assert.Equal(t, int64(0), companyOf(t, p, a), "a rolled-back run's company is not stored")
+	assert.Equal(t, queue.Retrying, job(t, p, bad).Status)
+	assert.Equal(t, int64(88), companyOf(t, p, bad), "the failing run's company is stored with its failure")
 }
