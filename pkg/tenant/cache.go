@@ -281,7 +281,9 @@ func (c *Cache) CompanyByPhone(ctx context.Context, number string) (int64, error
 
 // Invalidate drops the cached status of a company, so its deactivation (or
 // reactivation, or deletion) holds from the next lookup on. With Redis it
-// holds on every replica at once; in-process it holds in this process, and
+// holds on every replica at once, also on one whose CacheConfig.Version
+// differs from this cache's (a server's version-keyed entries and the CLI's
+// unversioned cache); in-process it holds in this process, and
 // in others after their next version probe (see CacheConfig.Version).
 // Call it after the change is committed. Errors are Redis's.
 func (c *Cache) Invalidate(ctx context.Context, companyID int64) error {
@@ -321,7 +323,17 @@ func (c *Cache) invalidate(ctx context.Context, key string) error {
 		c.mem.Remove(key)
 		return nil
 	}
-	if err := c.rdb.Set(ctx, c.redisKey(key), tombstone, loadTimeout).Err(); err != nil {
+	// The tombstone goes to the unversioned key too: a cache whose version
+	// differs (a server that probes while this is the CLI, or one that has
+	// not probed since the change) reads it there.
+	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, c.redisKey(key), tombstone, loadTimeout)
+		if base := c.prefix + key; base != c.redisKey(key) {
+			p.Set(ctx, base, tombstone, loadTimeout)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("tenant: invalidate %s: %w", key, err)
 	}
 	return nil
@@ -332,6 +344,38 @@ func (c *Cache) redisKey(key string) string {
 		return c.prefix + *g + ":" + key
 	}
 	return c.prefix + key
+}
+
+// redisGet reads key under the current version ("" when absent) and
+// reports whether the unversioned key holds a tombstone: an invalidation
+// made by a cache on another version (see [Cache.Invalidate]). Without a
+// version the two keys are one. The reads are one round trip.
+func (c *Cache) redisGet(ctx context.Context, key string) (s string, invalidated bool, err error) {
+	rkey, base := c.redisKey(key), c.prefix+key
+	if rkey == base {
+		s, err = c.rdb.Get(ctx, rkey).Result()
+		if errors.Is(err, redis.Nil) {
+			return "", false, nil
+		}
+		return s, false, err
+	}
+	var cur, unversioned *redis.StringCmd
+	_, err = c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		cur, unversioned = p.Get(ctx, rkey), p.Get(ctx, base)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", false, err
+	}
+	s, err = cur.Result()
+	if errors.Is(err, redis.Nil) {
+		s, err = "", nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	u, _ := unversioned.Result()
+	return s, u == tombstone, nil
 }
 
 func (c *Cache) ttlOf(v int64) time.Duration {
@@ -350,17 +394,28 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 			return e.v, nil
 		}
 	} else {
-		s, err := c.rdb.Get(ctx, c.redisKey(key)).Result()
+		s, invalidated, err := c.redisGet(ctx, key)
 		switch {
-		case err == nil && s != tombstone:
-			if v, perr := strconv.ParseInt(s, 10, 64); perr == nil {
-				return v, nil
-			}
-		case err != nil && !errors.Is(err, redis.Nil):
+		case err != nil:
 			// Redis is down: answer from the source, uncached.
 			lctx, cancel := context.WithTimeout(ctx, loadTimeout)
 			defer cancel()
 			return load(System(lctx))
+		case invalidated:
+			// Just invalidated by a cache on another version: answer from
+			// the source and cache nothing while the tombstone lives; the
+			// entry of this version is dropped too, so that it does not
+			// come back when the tombstone is gone.
+			if s != tombstone {
+				_ = c.rdb.Set(ctx, c.redisKey(key), tombstone, loadTimeout).Err()
+			}
+			lctx, cancel := context.WithTimeout(ctx, loadTimeout)
+			defer cancel()
+			return load(System(lctx))
+		case s != "" && s != tombstone:
+			if v, perr := strconv.ParseInt(s, 10, 64); perr == nil {
+				return v, nil
+			}
 		}
 	}
 	rkey := key
@@ -369,6 +424,13 @@ func (c *Cache) get(ctx context.Context, key string, load func(context.Context) 
 	}
 	ch := c.group.DoChan(rkey, func() (any, error) {
 		epoch := c.epoch.Load()
+		if c.rdb == nil {
+			// A caller that missed just before another one's lookup ended
+			// and was forgotten finds its answer here, without a lookup.
+			if e, ok := c.mem.Get(key); ok && c.now().Before(e.expires) {
+				return e.v, nil
+			}
+		}
 		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), loadTimeout)
 		defer cancel()
 		v, err := load(System(lctx))

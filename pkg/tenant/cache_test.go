@@ -319,3 +319,50 @@ func TestCacheRedisDown(t *testing.T) {
 	assert.Equal(t, 1, loads)
 	assert.Error(t, cache.Invalidate(context.Background(), 1), "an invalidation that cannot reach Redis is an error")
 }
+
+// TestCacheRedisInvalidateAcrossVersions: a server's cache probes the
+// version and keeps its entries under the version's keys; the CLI's cache
+// (askpro company update) does not probe. The CLI's Invalidate still
+// reaches the server at once, not only at the server's next probe.
+func TestCacheRedisInvalidateAcrossVersions(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, b *testBundle) {
+		ctx := context.Background()
+		id := b.company(t, "salon", "")
+		rdb := newRedis(t)
+		prefix := redisPrefix(t, rdb)
+		clk := newClock()
+		cfg := b.sources()
+		cfg.Redis, cfg.KeyPrefix, cfg.Now, cfg.Version = rdb, prefix, clk.Now, b.st.Companies
+		server, err := tenant.NewCache(cfg)
+		require.NoError(t, err)
+		cli, err := tenant.NewCache(tenant.CacheConfig{Companies: b.st.Companies, Redis: rdb, KeyPrefix: prefix})
+		require.NoError(t, err)
+
+		st, err := server.CompanyStatus(ctx, id)
+		require.NoError(t, err)
+		require.True(t, st.Active)
+		b.setActive(t, openStore(t, b.url), id, false)
+		require.NoError(t, cli.Invalidate(ctx, id))
+		st, err = server.CompanyStatus(ctx, id) // the clock stands: no probe
+		require.NoError(t, err)
+		assert.Equal(t, tenant.Status{Exists: true, Active: false}, st, "the CLI's invalidation reaches the server before its next probe")
+
+		versioned, err := rdb.Keys(ctx, prefix+"v*:c:"+itoa(id)).Result()
+		require.NoError(t, err)
+		require.Len(t, versioned, 1)
+		v, err := rdb.Get(ctx, versioned[0]).Result()
+		require.NoError(t, err)
+		assert.Equal(t, "-", v, "the server dropped its own version's entry too")
+
+		// Once the tombstones are gone (expired) the server caches the new state.
+		require.NoError(t, rdb.Del(ctx, prefix+"c:"+itoa(id), versioned[0]).Err())
+		loads := b.companyLoads.Load()
+		for range 2 {
+			st, err = server.CompanyStatus(ctx, id)
+			require.NoError(t, err)
+			assert.False(t, st.Active)
+		}
+		assert.Equal(t, int64(1), b.companyLoads.Load()-loads, "cached again after the tombstones")
+	})
+}
