@@ -152,7 +152,7 @@ func listHandler[T any](a *API, res resource[T]) http.HandlerFunc {
 		v, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			WriteError(w, http.StatusBadRequest, query.CodeInvalidParameter,
-				"the query string does not decode: percent-encode '%' as %25 and '+' as %2B")
+				"the query string does not decode: percent-encode '%' as %25, '+' as %2B and ';' as %3B")
 			return
 		}
 		q, err := query.Parse(res.schema, v)
