@@ -1,12 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/askproai/askpro/pkg/store"
+	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
@@ -109,4 +111,38 @@ func CheckListFlags(companyID int64, page store.Page) error {
 		return FlagErrorf("--offset must not be negative")
 	}
 	return nil
+}
+
+// AddOptionalCompanyListFlags registers --company (optional: 0 lists every
+// company's rows), --limit and --offset of a platform-wide list such as
+// `audit list` or `apikey list`; noun names the rows in the help.
+func AddOptionalCompanyListFlags(cmd *cobra.Command, companyID *int64, page *store.Page, noun string) {
+	fl := cmd.Flags()
+	fl.Int64Var(companyID, "company", 0, "only this company's "+noun+" (default: all, platform-wide ones included)")
+	fl.IntVar(&page.Limit, "limit", 100, "at most this many "+noun+" (1-1000)")
+	fl.IntVar(&page.Offset, "offset", 0, "skip this many "+noun+" first")
+}
+
+// CheckOptionalCompanyListFlags is [CheckListFlags] for
+// [AddOptionalCompanyListFlags]: --company may be left out, but when given
+// it must be a company id.
+func CheckOptionalCompanyListFlags(cmd *cobra.Command, companyID int64, page store.Page) error {
+	if cmd.Flags().Changed("company") && companyID <= 0 {
+		return FlagErrorf("--company must be a company id")
+	}
+	return CheckListFlags(1, page)
+}
+
+// ScopeOptionalCompany returns ctx scoped to companyID (which must exist:
+// NotFound otherwise), or a system context for 0: how a platform-wide
+// list reads one company's rows or everyone's.
+func ScopeOptionalCompany(ctx context.Context, companies func(context.Context) (CompanyGetter, error), companyID int64) (context.Context, error) {
+	if companyID <= 0 {
+		return tenant.System(ctx), nil
+	}
+	getter, err := companies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return AsCompany(ctx, getter, companyID)
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/askproai/askpro/internal/iostreams"
 	"github.com/askproai/askpro/internal/tableprinter"
 	"github.com/askproai/askpro/pkg/store"
-	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/spf13/cobra"
 )
 
@@ -43,10 +42,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Short: "List API keys (prefix, company, last use, revocation; never the key)",
 		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("company") && opts.CompanyID <= 0 {
-				return cmdutil.FlagErrorf("--company must be a company id")
-			}
-			if err := cmdutil.CheckListFlags(1, opts.Page); err != nil {
+			if err := cmdutil.CheckOptionalCompanyListFlags(cmd, opts.CompanyID, opts.Page); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -55,10 +51,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 			return listRun(cmd.Context(), opts)
 		},
 	}
-	fl := cmd.Flags()
-	fl.Int64Var(&opts.CompanyID, "company", 0, "only this company's keys (default: every key)")
-	fl.IntVar(&opts.Page.Limit, "limit", 100, "at most this many keys (1-1000)")
-	fl.IntVar(&opts.Page.Offset, "offset", 0, "skip this many keys first")
+	cmdutil.AddOptionalCompanyListFlags(cmd, &opts.CompanyID, &opts.Page, "keys")
 	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
 	return cmd
 }
@@ -68,15 +61,9 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	scoped := tenant.System(ctx)
-	if opts.CompanyID > 0 {
-		companies, err := opts.Companies(ctx)
-		if err != nil {
-			return err
-		}
-		if scoped, err = cmdutil.AsCompany(ctx, companies, opts.CompanyID); err != nil {
-			return err
-		}
+	scoped, err := cmdutil.ScopeOptionalCompany(ctx, opts.Companies, opts.CompanyID)
+	if err != nil {
+		return err
 	}
 	rows, err := repo.List(scoped, opts.Page)
 	if err != nil {
