@@ -16,46 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeStore fakes the company and appointment repositories; a method whose func is
-// unset panics.
-type fakeStore struct {
-	getCompany func(ctx context.Context, id int64) (store.Company, error)
-	list       func(ctx context.Context, page store.Page) ([]store.Appointment, error)
-}
-
-type fakeCompanies struct{ *fakeStore }
-
-func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
-	if f.getCompany == nil {
-		panic("Companies.Get called")
-	}
-	return f.getCompany(ctx, id)
-}
-
-func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.Appointment, error) {
-	if f.list == nil {
-		panic("Appointments.List called")
-	}
-	return f.list(ctx, page)
-}
-
-func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
-	if !tenant.IsSystem(ctx) {
-		panic("company lookup outside a system context")
-	}
-	if id == 7 {
-		return store.Company{ID: 7}, nil
-	}
-	return store.Company{}, store.ErrNotFound
-}
-
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	branch, service := int64(2), int64(4)
 	starts := time.Date(2025, 3, 10, 14, 0, 0, 0, time.UTC)
 	appt := store.Appointment{ID: 21, CompanyID: 7, BranchID: &branch, ServiceID: &service, CalcomBookingUID: "bk_1",
 		StartsAt: starts, EndsAt: starts.Add(45 * time.Minute), Status: store.AppointmentBooked, Source: store.SourcePhone}
-	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.Appointment, error) {
+	fake := cmdutiltest.Lister[store.Appointment]{Fn: func(ctx context.Context, page store.Page) ([]store.Appointment, error) {
 		id, err := tenant.CompanyID(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(7), id, "listed inside the company")
@@ -64,7 +31,7 @@ func TestListRun(t *testing.T) {
 	}}
 	opts := func(ios *iostreams.IOStreams) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 100},
-			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return cmdutiltest.OnlyCompany(7), nil },
 			Lister:    func(context.Context) (appointmentLister, error) { return fake, nil }}
 	}
 

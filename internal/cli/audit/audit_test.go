@@ -17,39 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeStore fakes the company and audit log repositories; a method whose
-// func is unset panics.
-type fakeStore struct {
-	getCompany func(ctx context.Context, id int64) (store.Company, error)
-	list       func(ctx context.Context, page store.Page) ([]store.AuditEntry, error)
-}
-
-type fakeCompanies struct{ *fakeStore }
-
-func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
-	if f.getCompany == nil {
-		panic("Companies.Get called")
-	}
-	return f.getCompany(ctx, id)
-}
-
-func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.AuditEntry, error) {
-	if f.list == nil {
-		panic("AuditLog.List called")
-	}
-	return f.list(ctx, page)
-}
-
-func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
-	if !tenant.IsSystem(ctx) {
-		panic("company lookup outside a system context")
-	}
-	if id == 7 {
-		return store.Company{ID: 7}, nil
-	}
-	return store.Company{}, store.ErrNotFound
-}
-
 func testFactory(t *testing.T) *cmdutil.Factory {
 	t.Helper()
 	ios, _, _, _ := iostreams.Test()
@@ -103,7 +70,7 @@ func TestListRun(t *testing.T) {
 	entry := store.AuditEntry{ID: 4, Actor: "cli:anna", Action: "webhooks.replay", Target: "webhook_events",
 		Details: json.RawMessage(`{"moved":2}`), CreatedAt: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)}
 	var wantCompany int64 // 0: a system context
-	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.AuditEntry, error) {
+	fake := cmdutiltest.Lister[store.AuditEntry]{Fn: func(ctx context.Context, page store.Page) ([]store.AuditEntry, error) {
 		if wantCompany == 0 {
 			assert.True(t, tenant.IsSystem(ctx), "the whole log is platform work")
 		} else {
@@ -115,7 +82,7 @@ func TestListRun(t *testing.T) {
 	}}
 	opts := func(ios *iostreams.IOStreams, company int64) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: company, Page: store.Page{Limit: 100},
-			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return cmdutiltest.OnlyCompany(7), nil },
 			AuditLog:  func(context.Context) (auditLister, error) { return fake, nil }}
 	}
 

@@ -16,39 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeStore fakes the company and call repositories; a method whose func is
-// unset panics.
-type fakeStore struct {
-	getCompany func(ctx context.Context, id int64) (store.Company, error)
-	list       func(ctx context.Context, page store.Page) ([]store.Call, error)
-}
-
-type fakeCompanies struct{ *fakeStore }
-
-func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
-	if f.getCompany == nil {
-		panic("Companies.Get called")
-	}
-	return f.getCompany(ctx, id)
-}
-
-func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.Call, error) {
-	if f.list == nil {
-		panic("Calls.List called")
-	}
-	return f.list(ctx, page)
-}
-
-func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
-	if !tenant.IsSystem(ctx) {
-		panic("company lookup outside a system context")
-	}
-	if id == 7 {
-		return store.Company{ID: 7}, nil
-	}
-	return store.Company{}, store.ErrNotFound
-}
-
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	branch, customer, ms := int64(2), int64(3), int64(245_400)
@@ -57,7 +24,7 @@ func TestListRun(t *testing.T) {
 		FromNumber: "+4915112345678", ToNumber: "+493012345678", Direction: "inbound", Status: "ended",
 		StartedAt: &started, DurationMS: &ms, DisconnectionReason: "user_hangup", Sentiment: "Positive"}
 	never := store.Call{ID: 12, CompanyID: 7, RetellCallID: "call_busy", Status: "not_connected", DisconnectionReason: "dial_busy"}
-	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.Call, error) {
+	fake := cmdutiltest.Lister[store.Call]{Fn: func(ctx context.Context, page store.Page) ([]store.Call, error) {
 		id, err := tenant.CompanyID(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(7), id, "listed inside the company")
@@ -66,7 +33,7 @@ func TestListRun(t *testing.T) {
 	}}
 	opts := func(ios *iostreams.IOStreams) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 100},
-			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return cmdutiltest.OnlyCompany(7), nil },
 			Lister:    func(context.Context) (callLister, error) { return fake, nil }}
 	}
 

@@ -16,45 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeStore fakes the company and customer repositories; a method whose
-// func is unset panics.
-type fakeStore struct {
-	getCompany func(ctx context.Context, id int64) (store.Company, error)
-	list       func(ctx context.Context, page store.Page) ([]store.Customer, error)
-}
-
-type fakeCompanies struct{ *fakeStore }
-
-func (f fakeCompanies) Get(ctx context.Context, id int64) (store.Company, error) {
-	if f.getCompany == nil {
-		panic("Companies.Get called")
-	}
-	return f.getCompany(ctx, id)
-}
-
-func (f *fakeStore) List(ctx context.Context, page store.Page) ([]store.Customer, error) {
-	if f.list == nil {
-		panic("Customers.List called")
-	}
-	return f.list(ctx, page)
-}
-
-// onlyCompany7 is a Companies.Get that knows company 7.
-func onlyCompany7(ctx context.Context, id int64) (store.Company, error) {
-	if !tenant.IsSystem(ctx) {
-		panic("company lookup outside a system context")
-	}
-	if id == 7 {
-		return store.Company{ID: 7}, nil
-	}
-	return store.Company{}, store.ErrNotFound
-}
-
 func TestListRun(t *testing.T) {
 	t.Parallel()
 	anna := store.Customer{ID: 3, CompanyID: 7, Name: "Anna Schmidt", PhoneNumber: "+4915112345678", Email: "anna@example.de",
 		CreatedAt: time.Date(2025, 3, 1, 9, 30, 0, 0, time.UTC)}
-	fake := &fakeStore{getCompany: onlyCompany7, list: func(ctx context.Context, page store.Page) ([]store.Customer, error) {
+	fake := cmdutiltest.Lister[store.Customer]{Fn: func(ctx context.Context, page store.Page) ([]store.Customer, error) {
 		id, err := tenant.CompanyID(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, int64(7), id, "listed inside the company")
@@ -63,7 +29,7 @@ func TestListRun(t *testing.T) {
 	}}
 	opts := func(ios *iostreams.IOStreams) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: 7, Page: store.Page{Limit: 10, Offset: 5},
-			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return fakeCompanies{fake}, nil },
+			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return cmdutiltest.OnlyCompany(7), nil },
 			Lister:    func(context.Context) (customerLister, error) { return fake, nil }}
 	}
 
