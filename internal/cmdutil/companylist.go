@@ -15,7 +15,9 @@ type Lister[T any] interface {
 }
 
 // CompanyListOptions holds what a `NOUN list --company ID [--limit N]
-// [--offset N]` command needs (calls, appointments, customers).
+// [--offset N]` command needs (calls, appointments, customers), and a
+// platform-wide `NOUN list [--company ID]` (audit log, API keys), where a
+// CompanyID of 0 lists every company's rows.
 type CompanyListOptions[T any] struct {
 	IO        *iostreams.IOStreams
 	Companies func(ctx context.Context) (CompanyGetter, error)
@@ -62,6 +64,49 @@ func RunCompanyList[T any](ctx context.Context, opts *CompanyListOptions[T], ren
 		return err
 	}
 	if ctx, err = AsCompany(ctx, companies, opts.CompanyID); err != nil {
+		return err
+	}
+	rows, err := lister.List(ctx, opts.Page)
+	if err != nil {
+		return err
+	}
+	if opts.Exporter != nil {
+		return opts.Exporter.Write(opts.IO, rows)
+	}
+	return render(opts.IO, rows)
+}
+
+// NewCmdOptionalCompanyList is [NewCmdCompanyList] for a platform-wide list
+// whose --company is optional; noun names the rows in the flags' help.
+func NewCmdOptionalCompanyList[T any](opts *CompanyListOptions[T], short, noun string, runF, run func(context.Context, *CompanyListOptions[T]) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: short,
+		Args:  NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := CheckOptionalCompanyListFlags(cmd, opts.CompanyID, opts.Page); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	AddOptionalCompanyListFlags(cmd, &opts.CompanyID, &opts.Page, noun)
+	AddOutputFlag(cmd, &opts.Exporter)
+	return cmd
+}
+
+// RunOptionalCompanyList lists one page of one company's rows, or with a
+// CompanyID of 0 of everyone's (a system context): as JSON with -o json,
+// else with render. A company given must exist (NotFound otherwise).
+func RunOptionalCompanyList[T any](ctx context.Context, opts *CompanyListOptions[T], render func(*iostreams.IOStreams, []T) error) error {
+	lister, err := opts.Lister(ctx)
+	if err != nil {
+		return err
+	}
+	if ctx, err = ScopeOptionalCompany(ctx, opts.Companies, opts.CompanyID); err != nil {
 		return err
 	}
 	rows, err := lister.List(ctx, opts.Page)

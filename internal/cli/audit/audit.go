@@ -21,67 +21,33 @@ func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {
 }
 
 // auditLister is the store method `audit list` calls.
-type auditLister interface {
-	List(ctx context.Context, page store.Page) ([]store.AuditEntry, error)
-}
+type auditLister = cmdutil.Lister[store.AuditEntry]
 
-// ListOptions holds what `askpro audit list` needs.
-type ListOptions struct {
-	IO        *iostreams.IOStreams
-	Companies func(ctx context.Context) (cmdutil.CompanyGetter, error)
-	AuditLog  func(ctx context.Context) (auditLister, error)
-	Exporter  cmdutil.Exporter
-
-	// CompanyID, when set, lists only that company's entries; 0 lists
-	// every entry, platform-level ones included.
-	CompanyID int64
-	// Page is --limit (1-1000) and --offset.
-	Page store.Page
-}
+// ListOptions holds what `askpro audit list` needs. A CompanyID of 0 lists
+// every entry, platform-level ones included.
+type ListOptions = cmdutil.CompanyListOptions[store.AuditEntry]
 
 // NewCmdList builds `askpro audit list [--company ID] [--limit N] [--offset N]`.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{
 		IO:        f.IO,
 		Companies: func(ctx context.Context) (cmdutil.CompanyGetter, error) { return f.Companies(ctx) },
-		AuditLog:  func(ctx context.Context) (auditLister, error) { return f.AuditLog(ctx) },
+		Lister:    func(ctx context.Context) (auditLister, error) { return f.AuditLog(ctx) },
 	}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List audit log entries, newest first",
-		Args:  cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckOptionalCompanyListFlags(cmd, opts.CompanyID, opts.Page); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(opts)
-			}
-			return listRun(cmd.Context(), opts)
-		},
+	var test func(context.Context, *ListOptions) error
+	if runF != nil {
+		test = func(_ context.Context, o *ListOptions) error { return runF(o) }
 	}
-	cmdutil.AddOptionalCompanyListFlags(cmd, &opts.CompanyID, &opts.Page, "entries")
-	cmdutil.AddOutputFlag(cmd, &opts.Exporter)
-	return cmd
+	return cmdutil.NewCmdOptionalCompanyList(opts, "List audit log entries, newest first", "entries", test, listRun)
 }
 
 func listRun(ctx context.Context, opts *ListOptions) error {
-	log, err := opts.AuditLog(ctx)
-	if err != nil {
-		return err
-	}
-	scoped, err := cmdutil.ScopeOptionalCompany(ctx, opts.Companies, opts.CompanyID)
-	if err != nil {
-		return err
-	}
-	rows, err := log.List(scoped, opts.Page)
-	if err != nil {
-		return err
-	}
-	if opts.Exporter != nil {
-		return opts.Exporter.Write(opts.IO, rows)
-	}
-	tp := tableprinter.New(opts.IO.Out, opts.IO.ColorEnabled(), "ID", "CREATED", "COMPANY", "ACTOR", "ACTION", "TARGET", "DETAILS")
+	return cmdutil.RunOptionalCompanyList(ctx, opts, render)
+}
+
+// render prints entries as a table (or TSV when piped).
+func render(ios *iostreams.IOStreams, rows []store.AuditEntry) error {
+	tp := tableprinter.New(ios.Out, ios.ColorEnabled(), "ID", "CREATED", "COMPANY", "ACTOR", "ACTION", "TARGET", "DETAILS")
 	for _, e := range rows {
 		tp.AddRow(e.ID, cmdutil.FormatTime(e.CreatedAt), cmdutil.Optional(e.CompanyID), e.Actor, e.Action, e.Target, string(e.Details))
 	}

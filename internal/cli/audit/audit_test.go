@@ -58,8 +58,8 @@ func TestNewCmdList(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.NotNil(t, got.Companies)
-			require.NotNil(t, got.AuditLog)
-			got.IO, got.Companies, got.AuditLog = nil, nil, nil
+			require.NotNil(t, got.Lister)
+			got.IO, got.Companies, got.Lister = nil, nil, nil
 			assert.Equal(t, tt.want, *got)
 		})
 	}
@@ -83,7 +83,7 @@ func TestListRun(t *testing.T) {
 	opts := func(ios *iostreams.IOStreams, company int64) *ListOptions {
 		return &ListOptions{IO: ios, CompanyID: company, Page: store.Page{Limit: 100},
 			Companies: func(context.Context) (cmdutil.CompanyGetter, error) { return cmdutiltest.OnlyCompany(7), nil },
-			AuditLog:  func(context.Context) (auditLister, error) { return fake, nil }}
+			Lister:    func(context.Context) (auditLister, error) { return fake, nil }}
 	}
 
 	ios, _, out, _ := iostreams.Test()
