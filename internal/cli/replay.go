@@ -29,9 +29,7 @@ type replayer interface {
 }
 
 // auditor is the audit log method `askpro replay` calls.
-type auditor interface {
-	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
-}
+type auditor = cmdutil.Auditor
 
 // ReplayOptions holds what `askpro replay` needs.
 type ReplayOptions struct {
@@ -280,12 +278,7 @@ func recordReplay(ctx context.Context, audit auditor, actor string, f queue.Repl
 	if runErr != nil {
 		details.Error = runErr.Error()
 	}
-	raw, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	_, err = audit.Record(ctx, store.AuditEntry{Actor: actor, Action: "webhooks.replay", Target: "webhook_events", Details: raw})
-	return err
+	return cmdutil.Audit(ctx, audit, store.AuditEntry{Actor: actor, Action: "webhooks.replay", Target: "webhook_events"}, details)
 }
 
 // replayOutput renders a run page by page: table rows (TSV when piped) or

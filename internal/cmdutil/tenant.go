@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -81,4 +82,23 @@ func Actor() string {
 		name = "unknown"
 	}
 	return "cli:" + name
+}
+
+// Auditor is the audit log method commands call (store.AuditLog).
+type Auditor interface {
+	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+}
+
+// Audit writes e to the audit log with details, when not nil, as its
+// JSON Details: the one way commands record what they changed.
+func Audit(ctx context.Context, a Auditor, e store.AuditEntry, details any) error {
+	if details != nil {
+		raw, err := json.Marshal(details)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", e.Action, err)
+		}
+		e.Details = raw
+	}
+	_, err := a.Record(ctx, e)
+	return err
 }

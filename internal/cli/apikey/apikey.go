@@ -6,7 +6,6 @@ package apikey
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/askproai/askpro/internal/cmdutil"
@@ -23,24 +22,17 @@ func NewCmdAPIKey(f *cmdutil.Factory) *cobra.Command {
 }
 
 // auditor is the audit log method create and revoke call.
-type auditor interface {
-	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
-}
+type auditor = cmdutil.Auditor
 
 // record writes one audit row about key k: target "apikey:<id>", the key's
 // company, and details naming the key by name and prefix (never the key).
 func record(ctx context.Context, audit auditor, actor, action string, k store.APIKey) error {
-	details, err := json.Marshal(struct {
+	return cmdutil.Audit(ctx, audit, store.AuditEntry{CompanyID: k.CompanyID, Actor: actor, Action: action,
+		Target: fmt.Sprintf("apikey:%d", k.ID)}, struct {
 		Name   string `json:"name"`
 		Prefix string `json:"prefix"`
 		Admin  bool   `json:"admin"`
 	}{k.Name, k.Prefix, k.Admin()})
-	if err != nil {
-		return err
-	}
-	_, err = audit.Record(ctx, store.AuditEntry{CompanyID: k.CompanyID, Actor: actor, Action: action,
-		Target: fmt.Sprintf("apikey:%d", k.ID), Details: details})
-	return err
 }
 
 // owner names a key's company for people: the id, or "admin".

@@ -2,7 +2,6 @@ package company
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -98,12 +97,8 @@ func recordCreate(ctx context.Context, opts *CreateOptions, c store.Company) err
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(map[string]string{"name": c.Name, "subdomain": c.Subdomain, "industry": c.Industry})
-	if err != nil {
-		return err
-	}
 	id := c.ID
-	_, err = audit.Record(ctx, store.AuditEntry{CompanyID: &id, Actor: opts.Actor, Action: "company.create",
-		Target: "company:" + strconv.FormatInt(id, 10), Details: raw})
-	return err
+	return cmdutil.Audit(ctx, audit, store.AuditEntry{CompanyID: &id, Actor: opts.Actor, Action: "company.create",
+		Target: "company:" + strconv.FormatInt(id, 10)},
+		map[string]string{"name": c.Name, "subdomain": c.Subdomain, "industry": c.Industry})
 }

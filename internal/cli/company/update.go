@@ -3,7 +3,6 @@ package company
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,10 +25,8 @@ type companyUpdater interface {
 	SetCalcomAPIKey(ctx context.Context, id int64, sealed string) error
 }
 
-// auditor is the audit log method `company update` calls.
-type auditor interface {
-	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
-}
+// auditor is the audit log method `company create` and `company update` call.
+type auditor = cmdutil.Auditor
 
 // maxKeyFile bounds what --calcom-api-key-file reads: a Cal.com key is a
 // few dozen bytes, so more is the wrong file.
@@ -243,13 +240,9 @@ func updateRun(ctx context.Context, opts *UpdateOptions) error {
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
 	id := opts.ID
-	if _, err := audit.Record(sys, store.AuditEntry{CompanyID: &id, Actor: opts.Actor, Action: "company.update",
-		Target: "company:" + strconv.FormatInt(id, 10), Details: raw}); err != nil {
+	if err := cmdutil.Audit(sys, audit, store.AuditEntry{CompanyID: &id, Actor: opts.Actor, Action: "company.update",
+		Target: "company:" + strconv.FormatInt(id, 10)}, details); err != nil {
 		return fmt.Errorf("company %d was updated (%s) but the audit log was not written: %w", id, strings.Join(changed, ", "), err)
 	}
 	var invalidateErr error

@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,9 +23,7 @@ type sealedKeys interface {
 }
 
 // auditor is the audit log method `secrets rotate` calls.
-type auditor interface {
-	Record(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
-}
+type auditor = cmdutil.Auditor
 
 // RotateOptions holds what `askpro secrets rotate` needs.
 type RotateOptions struct {
@@ -225,12 +222,7 @@ func record(ctx context.Context, opts *RotateOptions, res RotateResult, runErr e
 	if runErr != nil {
 		details.Error = runErr.Error()
 	}
-	raw, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	_, err = audit.Record(ctx, store.AuditEntry{Actor: opts.Actor, Action: "secrets.rotate", Target: "companies.calcom_api_key", Details: raw})
-	return err
+	return cmdutil.Audit(ctx, audit, store.AuditEntry{Actor: opts.Actor, Action: "secrets.rotate", Target: "companies.calcom_api_key"}, details)
 }
 
 // write prints the result: JSON, or a summary line and the failures.
