@@ -87,16 +87,19 @@ func (a *App) buildTenancy(cfg *config.Config) ([]server.Route, error) {
 		return nil, err
 	}
 	byIP := ratelimit.ByClientIP(trusted)
-	limit := func(name string, l ratelimit.Limit, key ratelimit.KeyFunc) (func(http.Handler) http.Handler, error) {
+	limitOn := func(lim ratelimit.Limiter, name string, l ratelimit.Limit, key ratelimit.KeyFunc) (func(http.Handler) http.Handler, error) {
 		if l.IsZero() {
 			return func(h http.Handler) http.Handler { return h }, nil
 		}
-		m, err := ratelimit.NewMiddleware(ratelimit.MiddlewareConfig{Limiter: a.Limiter, Metrics: metrics, Logger: log,
+		m, err := ratelimit.NewMiddleware(ratelimit.MiddlewareConfig{Limiter: lim, Metrics: metrics, Logger: log,
 			Rules: []ratelimit.Rule{{Name: name, Limit: l, Key: key}}})
 		if err != nil {
 			return nil, err
 		}
 		return m.Wrap, nil
+	}
+	limit := func(name string, l ratelimit.Limit, key ratelimit.KeyFunc) (func(http.Handler) http.Handler, error) {
+		return limitOn(a.Limiter, name, l, key)
 	}
 	perIP, err := limit("api_per_ip", limits.APIPerIP, byIP)
 	if err != nil {
@@ -106,7 +109,10 @@ func (a *App) buildTenancy(cfg *config.Config) ([]server.Route, error) {
 	if err != nil {
 		return nil, err
 	}
-	webhooksPerIP, err := limit("webhooks_per_ip", limits.WebhooksPerIP, byIP)
+	// The webhook limit is a flood guard far above any provider's rate, so
+	// each replica keeps it in process: no Redis round trip is added to
+	// the ingestion hot path.
+	webhooksPerIP, err := limitOn(ratelimit.NewLocal(ratelimit.LocalConfig{}), "webhooks_per_ip", limits.WebhooksPerIP, byIP)
 	if err != nil {
 		return nil, err
 	}

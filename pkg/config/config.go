@@ -217,7 +217,9 @@ type RateLimitConfig struct {
 	// checked (so guessing keys is limited too).
 	APIPerIP string `mapstructure:"api_per_ip"`
 	// WebhooksPerIP limits each address on /webhooks/*: far above any
-	// provider's real rate, never by provider account.
+	// provider's real rate, never by provider account. It is kept in
+	// process on each replica, also with redis.url, so that ingestion makes
+	// no extra Redis round trip.
 	WebhooksPerIP string `mapstructure:"webhooks_per_ip"`
 	// FunctionsPerIP limits each address on Retell's /retell/functions/*
 	// and /retell/inbound, with the same reasoning as WebhooksPerIP.
