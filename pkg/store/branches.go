@@ -13,29 +13,38 @@ import (
 
 // Provisioning states of a branch's Retell agent.
 const (
-	ProvisioningPending     = "pending"
-	ProvisioningInProgress  = "provisioning"
-	ProvisioningProvisioned = "provisioned"
-	ProvisioningFailed      = "failed"
+	ProvisioningPending    = "pending"
+	ProvisioningInProgress = "provisioning"
+	ProvisioningCompleted  = "completed"
+	ProvisioningFailed     = "failed"
 )
 
 // Branch is one location of a company with its own phone line.
 type Branch struct {
-	ID                 int64        `json:"id"`
-	CompanyID          int64        `json:"company_id"`
-	Name               string       `json:"name"`
-	PhoneNumber        phone.Number `json:"phone_number"`
-	Address            string       `json:"address,omitempty"`
-	Timezone           string       `json:"timezone"`
-	Language           string       `json:"language"`
-	RetellAgentID      string       `json:"retell_agent_id,omitempty"`
-	RetellLLMID        string       `json:"retell_llm_id,omitempty"`
+	ID            int64        `json:"id"`
+	CompanyID     int64        `json:"company_id"`
+	Name          string       `json:"name"`
+	PhoneNumber   phone.Number `json:"phone_number"`
+	Address       string       `json:"address,omitempty"`
+	Timezone      string       `json:"timezone"`
+	Language      string       `json:"language"`
+	RetellAgentID string       `json:"retell_agent_id,omitempty"`
+	RetellLLMID   string       `json:"retell_llm_id,omitempty"`
+	// RetellAgentVersion is the agent version provisioning published and
+	// bound to the number; nil before the first completed run.
+	RetellAgentVersion *int `json:"retell_agent_version,omitempty"`
+	// TransferNumber (E.164) is the person a caller may be handed to; empty
+	// means the agent offers no transfer.
+	TransferNumber     phone.Number `json:"transfer_number,omitempty"`
 	ProvisioningStatus string       `json:"provisioning_status"`
 	ProvisioningError  string       `json:"provisioning_error,omitempty"`
-	ProvisionedAt      *time.Time   `json:"provisioned_at,omitempty"`
-	IsActive           bool         `json:"is_active"`
-	CreatedAt          time.Time    `json:"created_at"`
-	UpdatedAt          time.Time    `json:"updated_at"`
+	// ProvisioningStartedAt is when the run in progress took its lease; nil
+	// when no run holds one.
+	ProvisioningStartedAt *time.Time `json:"provisioning_started_at,omitempty"`
+	ProvisionedAt         *time.Time `json:"provisioned_at,omitempty"`
+	IsActive              bool       `json:"is_active"`
+	CreatedAt             time.Time  `json:"created_at"`
+	UpdatedAt             time.Time  `json:"updated_at"`
 }
 
 // NewBranch is the input of [Branches.Create].
@@ -45,6 +54,8 @@ type NewBranch struct {
 	Address     string
 	Timezone    string // IANA; defaults to Europe/Berlin
 	Language    string // defaults to de-DE
+	// TransferNumber is normalized like PhoneNumber; empty means none.
+	TransferNumber string
 }
 
 // BranchPatch changes the non-nil fields of a branch.
@@ -54,24 +65,32 @@ type BranchPatch struct {
 	Address     *string
 	Timezone    *string
 	Language    *string
-	IsActive    *bool
+	// TransferNumber is normalized like PhoneNumber; "" clears it.
+	TransferNumber *string
+	IsActive       *bool
 }
 
 // Branches is the repository of branches, scoped by the context's company.
 type Branches struct{ s *Store }
 
 const branchCols = "id, company_id, name, phone_number, address, timezone, language, retell_agent_id, retell_llm_id, " +
-	"provisioning_status, provisioning_error, provisioned_at, is_active, created_at, updated_at"
+	"retell_agent_version, transfer_number, provisioning_status, provisioning_error, provisioning_started_at, provisioned_at, " +
+	"is_active, created_at, updated_at"
 
 func scanBranch(row scanner) (Branch, error) {
 	var b Branch
-	var phoneNum, addr, agent, llm, perr sql.NullString
-	var provAt sql.NullTime
+	var phoneNum, addr, agent, llm, transfer, perr sql.NullString
+	var version sql.NullInt64
+	var startedAt, provAt sql.NullTime
 	err := row.Scan(&b.ID, &b.CompanyID, &b.Name, &phoneNum, &addr, &b.Timezone, &b.Language, &agent, &llm,
-		&b.ProvisioningStatus, &perr, &provAt, &b.IsActive, &b.CreatedAt, &b.UpdatedAt)
-	b.PhoneNumber = phone.Number(phoneNum.String)
+		&version, &transfer, &b.ProvisioningStatus, &perr, &startedAt, &provAt, &b.IsActive, &b.CreatedAt, &b.UpdatedAt)
+	b.PhoneNumber, b.TransferNumber = phone.Number(phoneNum.String), phone.Number(transfer.String)
 	b.Address, b.RetellAgentID, b.RetellLLMID, b.ProvisioningError = addr.String, agent.String, llm.String, perr.String
-	b.ProvisionedAt = ptrTime(provAt)
+	if version.Valid {
+		v := int(version.Int64)
+		b.RetellAgentVersion = &v
+	}
+	b.ProvisioningStartedAt, b.ProvisionedAt = ptrTime(startedAt), ptrTime(provAt)
 	b.CreatedAt, b.UpdatedAt = b.CreatedAt.UTC(), b.UpdatedAt.UTC()
 	return b, err
 }
@@ -101,11 +120,17 @@ func (r *Branches) Create(ctx context.Context, in NewBranch) (Branch, error) {
 	if err != nil {
 		return Branch{}, err
 	}
+	var transfer string
+	if in.TransferNumber != "" {
+		if transfer, err = r.s.normalizePhone("transfer_number", in.TransferNumber); err != nil {
+			return Branch{}, err
+		}
+	}
 	now := r.s.nowUTC()
 	res, err := r.s.w.ExecContext(ctx,
-		"INSERT INTO branches (company_id, name, phone_number, address, timezone, language, provisioning_status, is_active, created_at, updated_at) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		cid, name, num, nullString(in.Address), tz, lang, ProvisioningPending, true, now, now)
+		"INSERT INTO branches (company_id, name, phone_number, address, timezone, language, transfer_number, provisioning_status, is_active, created_at, updated_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		cid, name, num, nullString(in.Address), tz, lang, nullString(transfer), ProvisioningPending, true, now, now)
 	if err != nil {
 		return Branch{}, fmt.Errorf("create branch: %w", mapWriteErr(err, "phone number "+phone.Mask(num)+" belongs to another branch"))
 	}
@@ -183,6 +208,15 @@ func (r *Branches) Update(ctx context.Context, id int64, p BranchPatch) (Branch,
 			return Branch{}, err
 		}
 		add("language", v)
+	}
+	if p.TransferNumber != nil {
+		var v string
+		if *p.TransferNumber != "" {
+			if v, err = r.s.normalizePhone("transfer_number", *p.TransferNumber); err != nil {
+				return Branch{}, err
+			}
+		}
+		add("transfer_number", nullString(v))
 	}
 	if p.IsActive != nil {
 		add("is_active", *p.IsActive)

@@ -123,11 +123,22 @@ func scopingCases() map[string]scopingCase {
 		"Branches.Create": {args(func(scopingFixture) []any {
 			return []any{store.NewBranch{Name: "Neu", PhoneNumber: "+4989901820"}}
 		}), hidden},
-		"Branches.Get":         {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), hidden},
-		"Branches.List":        {page, hidden},
-		"Branches.Update":      {args(func(f scopingFixture) []any { return []any{f.branch.ID, store.BranchPatch{Name: &name}} }), hidden},
-		"Branches.FindByPhone": {args(func(f scopingFixture) []any { return []any{string(f.branch.PhoneNumber)} }), systemOnly},
-		"Branches.CompanyOf":   {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), systemOnly},
+		"Branches.Get":               {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), hidden},
+		"Branches.List":              {page, hidden},
+		"Branches.Update":            {args(func(f scopingFixture) []any { return []any{f.branch.ID, store.BranchPatch{Name: &name}} }), hidden},
+		"Branches.FindByPhone":       {args(func(f scopingFixture) []any { return []any{string(f.branch.PhoneNumber)} }), systemOnly},
+		"Branches.CompanyOf":         {args(func(f scopingFixture) []any { return []any{f.branch.ID} }), systemOnly},
+		"Branches.BeginProvisioning": {args(func(f scopingFixture) []any { return []any{f.branch.ID, time.Minute} }), hidden},
+		"Branches.RecordRetellIDs": {args(func(f scopingFixture) []any {
+			return []any{store.ProvisioningLease{BranchID: f.branch.ID, Token: f.branch.CreatedAt}, "llm_x", "agent_x"}
+		}), hidden},
+		"Branches.CompleteProvisioning": {args(func(f scopingFixture) []any {
+			return []any{store.ProvisioningLease{BranchID: f.branch.ID, Token: f.branch.CreatedAt},
+				store.ProvisioningResult{LLMID: "llm_x", AgentID: "agent_x", AgentVersion: 1}}
+		}), hidden},
+		"Branches.FailProvisioning": {args(func(f scopingFixture) []any {
+			return []any{store.ProvisioningLease{BranchID: f.branch.ID, Token: f.branch.CreatedAt}, "boom"}
+		}), hidden},
 		// The company's own Cal.com account (secrets.go).
 		"Companies.SetCalcomAPIKey":    {args(func(f scopingFixture) []any { return []any{f.a, scopeSealedB} }), systemOnly},
 		"Companies.CalcomAccount":      {args(func(scopingFixture) []any { return nil }), hidden},

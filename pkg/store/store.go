@@ -22,6 +22,12 @@ var (
 	// ErrNotSystem is returned by platform-level methods called without a
 	// context marked with tenant.System.
 	ErrNotSystem = errors.New("store: platform operation needs a system context")
+	// ErrProvisioningBusy is returned by [Branches.BeginProvisioning] while
+	// another run holds the branch's unexpired lease.
+	ErrProvisioningBusy = errors.New("store: branch is being provisioned by another run")
+	// ErrLeaseLost is returned when a provisioning run records a step after
+	// its lease expired and another run took the branch over.
+	ErrLeaseLost = errors.New("store: provisioning lease lost to another run")
 )
 
 // ValidationError reports an input field the store refuses.
