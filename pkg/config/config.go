@@ -99,7 +99,8 @@ type HTTPConfig struct {
 	// Addr is the listen address host:port (port 0-65535; an empty host
 	// listens on every interface).
 	Addr string `mapstructure:"addr"`
-	// PublicURL is the URL providers call. Reserved: read by provisioning.
+	// PublicURL is the URL Retell calls: provisioning points the agent's
+	// webhook, its tools and the number's inbound webhook at it.
 	PublicURL       string        `mapstructure:"public_url"`
 	MaxBodyBytes    int64         `mapstructure:"max_body_bytes"`
 	ReadTimeout     time.Duration `mapstructure:"read_timeout"`
@@ -143,19 +144,31 @@ type QueueConfig struct {
 // and the API host.
 type RetellConfig struct {
 	APIKey string `mapstructure:"api_key" secret:"true"`
-	// BaseURL is the API host. Reserved: read by the coming Retell client.
+	// BaseURL is the API host (pkg/retell appends the documented paths).
 	BaseURL string `mapstructure:"base_url"`
+	// VoiceID is the voice of provisioned agents. Defaults to retell-Cimo
+	// (the Retell SDK's example voice): choose a German voice in the
+	// Retell dashboard and set it here.
+	VoiceID string `mapstructure:"voice_id"`
+	// Model is the LLM of provisioned agents' Retell LLM. Defaults to
+	// gpt-4.1 (Retell's default).
+	Model string `mapstructure:"model"`
 }
 
 // CalcomConfig holds the platform Cal.com API key, the webhook secret and
 // the API host.
 type CalcomConfig struct {
-	// APIKey is the platform Cal.com key. Reserved: read by the coming
-	// Cal.com client.
+	// APIKey is the platform Cal.com key, used for companies without a key
+	// of their own.
 	APIKey        string `mapstructure:"api_key" secret:"true"`
 	WebhookSecret string `mapstructure:"webhook_secret" secret:"true"`
-	// BaseURL is the API host. Reserved: read by the coming Cal.com client.
+	// BaseURL is the API host for companies without a base URL of their
+	// own (https://api.cal.com, or https://api.cal.eu).
 	BaseURL string `mapstructure:"base_url"`
+	// RequestsPerMinute is askpro's budget per Cal.com API key, shared by
+	// all replicas through Redis when Redis is set. Cal.com allows 120 a
+	// minute and then blocks the key for a minute; defaults to 100.
+	RequestsPerMinute int `mapstructure:"requests_per_minute"`
 }
 
 // StripeConfig holds the Stripe webhook endpoint secret (whsec_...).
@@ -311,8 +324,8 @@ func Default() Config {
 			PollInterval: 100 * time.Millisecond,
 			DrainTimeout: 30 * time.Second,
 		},
-		Retell: RetellConfig{BaseURL: "https://api.retellai.com"},
-		Calcom: CalcomConfig{BaseURL: "https://api.cal.com"},
+		Retell: RetellConfig{BaseURL: "https://api.retellai.com", VoiceID: "retell-Cimo", Model: "gpt-4.1"},
+		Calcom: CalcomConfig{BaseURL: "https://api.cal.com", RequestsPerMinute: 100},
 		Log:    LogConfig{Level: "info", Format: "json"},
 		// docs/ratelimit.md says why these values.
 		RateLimit: RateLimitConfig{

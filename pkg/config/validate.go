@@ -106,6 +106,15 @@ func (c *Config) Validate() error {
 			return &KeyError{Key: u.key, Err: err}
 		}
 	}
+	if c.Calcom.RequestsPerMinute < 1 || c.Calcom.RequestsPerMinute > 120 {
+		return bad("calcom.requests_per_minute", "must be 1 to 120 (Cal.com allows 120 a minute per key), got %d", c.Calcom.RequestsPerMinute)
+	}
+	if strings.TrimSpace(c.Retell.VoiceID) == "" {
+		return bad("retell.voice_id", "must not be empty")
+	}
+	if strings.TrimSpace(c.Retell.Model) == "" {
+		return bad("retell.model", "must not be empty")
+	}
 	if _, err := c.HTTP.TrustedProxyPrefixes(); err != nil {
 		return err
 	}
