@@ -175,3 +175,20 @@ func TestBreakerProbeFailureReopens(t *testing.T) {
 	}
 	assert.Contains(t, logs.String(), "from=half-open to=open")
 }
+
+func TestBreakerOpeningBetweenRetriesKeepsTheLastAnswer(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t, func(cfg *retell.Config) {
+		cfg.Breakers = retell.NewBreakers(retell.BreakerConfig{FailureThreshold: 1, OpenTimeout: time.Hour})
+	})
+	agent := newAgent(t, c, newLLM(t, c))
+	b.srv.FailWith(retelltest.OpDeleteAgent, retelltest.Fault{Status: http.StatusInternalServerError, Applied: true})
+	err := c.DeleteAgent(context.Background(), agent.AgentID)
+	require.ErrorIs(t, err, retell.ErrCircuitOpen)
+	var ae *retell.APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, http.StatusInternalServerError, ae.StatusCode)
+	assert.True(t, retell.MayHaveSucceeded(err), "the first attempt may have deleted the agent (it did)")
+	assert.Empty(t, b.srv.Agents())
+	assert.Len(t, b.srv.RequestsTo(retelltest.OpDeleteAgent), 1)
+}

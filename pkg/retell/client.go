@@ -265,6 +265,11 @@ func (cl *Client) do(ctx context.Context, c call) error {
 		if err == nil {
 			return cl.decode(c, res)
 		}
+		if attempt > 0 && errors.Is(err, ErrCircuitOpen) {
+			// The breaker opened between attempts: keep the answer that
+			// matters (MayHaveSucceeded reads it).
+			return fmt.Errorf("%w (retry not sent: %w)", lastErr, err)
+		}
 		if c.delete && attempt > 0 && IsNotFound(err) && MayHaveSucceeded(lastErr) {
 			cl.logger.Info("retell: delete retried after an ambiguous failure found nothing: treating it as done",
 				"op", c.op, "path", c.logPath)

@@ -108,10 +108,11 @@ func IsNotFound(err error) bool {
 // effect at Retell: it was written in full and then got a 5xx, no answer, a
 // timeout or a cancellation. A create that fails this way may have created
 // the object; the caller must find out (list, or get by a known id) before
-// creating again. It is false for nil, for refusals (4xx), for an open
-// circuit and for requests that were never sent.
+// creating again. It is false for nil, for refusals (4xx), for requests
+// that were never sent and for an open circuit (unless an earlier attempt
+// of the same call was ambiguous and the breaker then refused the retry).
 func MayHaveSucceeded(err error) bool {
-	if err == nil || errors.Is(err, ErrCircuitOpen) {
+	if err == nil {
 		return false
 	}
 	var ae *APIError
