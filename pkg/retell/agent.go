@@ -1,0 +1,126 @@
+package retell
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// CreateAgent creates a voice agent (POST /create-agent, 201). Retell
+// requires ResponseEngine and VoiceID; an unknown llm_id is refused with
+// 422. The new agent is version 0, unpublished: publish it with
+// [Client.PublishAgentVersion] before binding a number to it.
+//
+// A create is retried only when Retell cannot have acted on it (429, or the
+// request was never written); after a 5xx or a lost answer it returns the
+// error at once and [MayHaveSucceeded] reports true.
+func (c *Client) CreateAgent(ctx context.Context, req AgentRequest) (Agent, error) {
+	var out Agent
+	err := c.do(ctx, call{op: "create-agent", method: http.MethodPost, path: "/create-agent", body: req, out: &out})
+	return out, err
+}
+
+// GetAgent returns the latest version of an agent (GET /get-agent/{id}):
+// the highest version number, draft or published ("Default to latest
+// version", API reference). After publishing version N with no newer draft
+// it returns version N with IsPublished true.
+func (c *Client) GetAgent(ctx context.Context, agentID string) (Agent, error) {
+	return c.getAgent(ctx, agentID, nil)
+}
+
+// GetAgentVersion returns one version of an agent (?version=).
+func (c *Client) GetAgentVersion(ctx context.Context, agentID string, version int) (Agent, error) {
+	return c.getAgent(ctx, agentID, &version)
+}
+
+func (c *Client) getAgent(ctx context.Context, agentID string, version *int) (Agent, error) {
+	p, err := idPath("/get-agent/", "agent id", agentID)
+	if err != nil {
+		return Agent{}, err
+	}
+	var out Agent
+	err = c.do(ctx, call{op: "get-agent", method: http.MethodGet, path: p, query: versionQuery(version), out: &out, idempotent: true})
+	return out, err
+}
+
+// UpdateAgent updates the agent's latest draft version with the fields set
+// in req (PATCH /update-agent/{id}, partial; "Update an existing agent's
+// latest draft version", SDK v5 agent.update). Published versions are
+// immutable: when the latest version is published, create a draft with
+// [Client.CreateAgentVersion] and update that ([Client.UpdateAgentVersion]).
+func (c *Client) UpdateAgent(ctx context.Context, agentID string, req AgentRequest) (Agent, error) {
+	return c.updateAgent(ctx, agentID, nil, req)
+}
+
+// UpdateAgentVersion is UpdateAgent for one draft version (?version=).
+func (c *Client) UpdateAgentVersion(ctx context.Context, agentID string, version int, req AgentRequest) (Agent, error) {
+	return c.updateAgent(ctx, agentID, &version, req)
+}
+
+func (c *Client) updateAgent(ctx context.Context, agentID string, version *int, req AgentRequest) (Agent, error) {
+	p, err := idPath("/update-agent/", "agent id", agentID)
+	if err != nil {
+		return Agent{}, err
+	}
+	var out Agent
+	err = c.do(ctx, call{op: "update-agent", method: http.MethodPatch, path: p, query: versionQuery(version), body: req, out: &out, idempotent: true})
+	return out, err
+}
+
+// DeleteAgent deletes an agent with all its versions (DELETE
+// /delete-agent/{id}, 204). When an attempt failed ambiguously and the
+// retry finds the agent gone, it returns nil.
+func (c *Client) DeleteAgent(ctx context.Context, agentID string) error {
+	p, err := idPath("/delete-agent/", "agent id", agentID)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, call{op: "delete-agent", method: http.MethodDelete, path: p, idempotent: true, delete: true})
+}
+
+// CreateAgentVersion creates a draft from baseVersion (POST
+// /create-agent-version/{id} {"base_version": n}, 201) and returns it. The
+// draft takes the next version number; its LLM gets a matching draft
+// version. Like every create it is not retried after an ambiguous failure.
+func (c *Client) CreateAgentVersion(ctx context.Context, agentID string, baseVersion int) (Agent, error) {
+	p, err := idPath("/create-agent-version/", "agent id", agentID)
+	if err != nil {
+		return Agent{}, err
+	}
+	if baseVersion < 0 {
+		return Agent{}, fmt.Errorf("%w: base version %d is negative", ErrInvalidArgument, baseVersion)
+	}
+	body := struct {
+		BaseVersion int `json:"base_version"`
+	}{baseVersion}
+	var out Agent
+	err = c.do(ctx, call{op: "create-agent-version", method: http.MethodPost, path: p, body: body, out: &out})
+	return out, err
+}
+
+// PublishAgentVersion publishes the draft req.Version of an agent in place
+// (POST /publish-agent-version/{id} {"version": n, "version_title"?,
+// "version_description"?}, 200 with no body).
+//
+// What is known (sources in the package documentation, "Versions"):
+// publishing takes the version number (required) and answers without a
+// body (both SDKs return void); the version published is exactly
+// req.Version, which stays the same number and becomes immutable; no new
+// draft is created (the legacy /publish-agent did that, deprecated on
+// 2026-07-20). So bind the phone number to req.Version, the Version of the
+// draft returned by CreateAgent, UpdateAgent or CreateAgentVersion.
+//
+// Not confirmed: how Retell answers publishing a version that is already
+// published. This client treats publish as idempotent and retries it after
+// a 5xx or a lost answer; if a retry is refused, check with
+// [Client.GetAgentVersion] whether the version is published.
+func (c *Client) PublishAgentVersion(ctx context.Context, agentID string, req PublishRequest) error {
+	p, err := idPath("/publish-agent-version/", "agent id", agentID)
+	if err != nil {
+		return err
+	}
+	if req.Version < 0 {
+		return fmt.Errorf("%w: version %d is negative", ErrInvalidArgument, req.Version)
+	}
+	return c.do(ctx, call{op: "publish-agent-version", method: http.MethodPost, path: p, body: req, idempotent: true})
+}
