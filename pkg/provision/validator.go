@@ -261,7 +261,11 @@ func (c *collector) report(now time.Time) Report {
 	}{{PriorityHigh, r.Errors}, {PriorityMedium, r.Warnings}} {
 		for _, is := range group.issues {
 			for _, a := range is.actions {
-				r.Recommendations = append(r.Recommendations, Recommendation{Priority: group.p, Action: a, Reason: is.Message})
+				// One step may fix several issues (an http URL of localhost):
+				// it is recommended once, for the first.
+				if !slices.ContainsFunc(r.Recommendations, func(rec Recommendation) bool { return rec.Action == a }) {
+					r.Recommendations = append(r.Recommendations, Recommendation{Priority: group.p, Action: a, Reason: is.Message})
+				}
 			}
 		}
 	}

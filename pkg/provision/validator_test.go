@@ -275,6 +275,14 @@ var codeCases = []codeCase{
 		check: func(t *testing.T, is provision.Issue, r provision.Report) {
 			assert.True(t, r.Has(provision.CodePublicURLInsecure))
 			assert.True(t, r.Ready, "fakes on localhost are fine to provision against")
+			n := 0
+			for _, rec := range r.Recommendations {
+				if rec.Action.Key == "http.public_url" {
+					n++
+					assert.Contains(t, rec.Reason, "plain http", "recommended for the first issue it fixes")
+				}
+			}
+			assert.Equal(t, 1, n, "one step fixing two issues is recommended once")
 		}},
 	{name: "internal name", code: provision.CodePublicURLNotPublic, config: func(c *provision.ValidatorConfig) { c.PublicURL = "https://askpro.internal" }},
 	{name: "no transfer number", code: provision.CodeTransferNumberMissing, data: func(d *provision.BranchData) { d.Branch.TransferNumber = "" },
@@ -331,7 +339,9 @@ func TestEveryCode(t *testing.T) {
 				if is.Severity == provision.SeverityError {
 					prio = provision.PriorityHigh
 				}
-				assert.Contains(t, r.Recommendations, provision.Recommendation{Priority: prio, Action: *is.Action, Reason: is.Message})
+				assert.True(t, slices.ContainsFunc(r.Recommendations, func(rec provision.Recommendation) bool {
+					return rec.Priority == prio && rec.Action == *is.Action
+				}), "the issue's action is recommended at %s priority: %v", prio, r.Recommendations)
 			}
 			if tt.check != nil {
 				tt.check(t, *is, r)
