@@ -3,7 +3,7 @@
 // the pkg/ libraries. Nouns have a package of their own (company, branch,
 // migrate, webhooks, configcmd, calls, appointments, customers, audit) with
 // one file per verb; single commands (serve, worker, demo, replay, service
-// add, hours set, validate-phone, version) are one file each here.
+// add, hours set, validate, validate-phone, version) are one file each here.
 package cli
 
 import (
@@ -102,6 +102,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		apikey.NewCmdAPIKey(f),
 		secrets.NewCmdSecrets(f),
 		NewCmdValidatePhone(f, nil),
+		NewCmdValidate(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)
 }

@@ -8,7 +8,9 @@ import (
 
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/phone"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/provision"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
@@ -127,6 +129,28 @@ func CheckSchema(ctx context.Context, p *pool.Pool) error {
 // shared cache: each server's in-process cache notices the change through
 // its version probe within seconds (pkg/tenant).
 func (f *Factory) invalidateCompany(ctx context.Context, id int64) error {
+	return f.withTenantCache(ctx, func(ctx context.Context, c *tenant.Cache) error {
+		if err := c.Invalidate(ctx, id); err != nil {
+			return fmt.Errorf("invalidate company %d in the tenant cache (servers see the change within %s): %w", id, tenant.DefaultTTL, err)
+		}
+		return nil
+	})
+}
+
+// invalidatePhone drops a called-number mapping from the shared tenant
+// cache, like invalidateCompany.
+func (f *Factory) invalidatePhone(ctx context.Context, number string) error {
+	return f.withTenantCache(ctx, func(ctx context.Context, c *tenant.Cache) error {
+		if err := c.InvalidatePhone(ctx, number); err != nil {
+			return fmt.Errorf("invalidate number %s in the tenant cache (servers see the change within %s): %w", phone.Mask(number), tenant.DefaultTTL, err)
+		}
+		return nil
+	})
+}
+
+// withTenantCache runs fn on a tenant cache over the configured Redis, for
+// at most 5 s; without redis.url it does nothing.
+func (f *Factory) withTenantCache(ctx context.Context, fn func(ctx context.Context, c *tenant.Cache) error) error {
 	cfg, err := f.Config()
 	if err != nil {
 		return err
@@ -150,8 +174,21 @@ func (f *Factory) invalidateCompany(ctx context.Context, id int64) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := cache.Invalidate(ctx, id); err != nil {
-		return fmt.Errorf("invalidate company %d in the tenant cache (servers see the change within %s): %w", id, tenant.DefaultTTL, err)
+	return fn(ctx, cache)
+}
+
+// newValidator builds the branch validator from the configuration and
+// the RetellPinger and Calendar hooks (nil: not configured).
+func (f *Factory) newValidator(context.Context) (*provision.Validator, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	vc := provision.ValidatorConfig{PublicURL: cfg.HTTP.PublicURL, Calendar: f.Calendar, Logger: f.Logger()}
+	if f.RetellPinger != nil {
+		if vc.Retell, err = f.RetellPinger(); err != nil {
+			return nil, err
+		}
+	}
+	return provision.NewValidator(vc)
 }

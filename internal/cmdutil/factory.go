@@ -20,6 +20,7 @@ import (
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
+	"github.com/askproai/askpro/pkg/provision"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/spf13/pflag"
@@ -88,6 +89,24 @@ type Factory struct {
 	// New sets it to drop the company from the shared Redis cache (a no-op
 	// without redis.url); nil means there is no cache to invalidate.
 	InvalidateCompany func(ctx context.Context, id int64) error
+	// InvalidatePhone drops a called number (E.164) from the tenant cache
+	// after a command changed which branch answers it (a branch's number
+	// changed, or it was switched off or on), like InvalidateCompany.
+	InvalidatePhone func(ctx context.Context, number string) error
+
+	// RetellPinger returns what checks that the Retell API answers, for
+	// the branch validator. Nil, or a nil Pinger, means Retell is not
+	// configured (RETELL_UNREACHABLE). New leaves it nil; the composition
+	// with the real client sets it.
+	RetellPinger func() (provision.Pinger, error)
+	// Calendar returns a company's Cal.com account (its own key and base
+	// URL, or the platform's), for the branch validator. Nil means Cal.com
+	// is not configured (CALCOM_UNREACHABLE). New leaves it nil.
+	Calendar func(ctx context.Context, c store.Company) (provision.Calendar, error)
+	// Validator builds the branch validator (`askpro validate`) from
+	// http.public_url, RetellPinger and Calendar, as they are when it is
+	// called.
+	Validator func(ctx context.Context) (*provision.Validator, error)
 
 	mu    sync.Mutex
 	flags map[string]*pflag.Flag
@@ -149,6 +168,8 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.Events = f.openEvents
 	f.Replayer = f.openReplayer
 	f.InvalidateCompany = f.invalidateCompany
+	f.InvalidatePhone = f.invalidatePhone
+	f.Validator = f.newValidator
 	return f
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/iostreams"
@@ -248,7 +249,30 @@ func TestShowRun(t *testing.T) {
 	b := setup(t)
 	opts := &ShowOptions{IO: b.io, ID: 3, Branches: func(context.Context) (branchGetter, error) { return fs, nil }}
 	require.NoError(t, showRun(context.Background(), opts))
-	assert.Contains(t, b.out.String(), "3\t7\tMitte\t+493012345678")
+	assert.Contains(t, b.out.String(), "FIELD\tVALUE\nid\t3\ncompany_id\t7\nname\tMitte\nphone_number\t+493012345678\n")
+	assert.Contains(t, b.out.String(), "\ntransfer_number\t\n")
+	assert.Contains(t, b.out.String(), "\nprovisioning_status\tpending\nprovisioning_error\t\n")
+
+	// A provisioned branch shows its agent, version and transfer number.
+	v := 4
+	at := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	provisioned := mitte
+	provisioned.TransferNumber, provisioned.RetellAgentID, provisioned.RetellAgentVersion, provisioned.RetellLLMID = "+4915112345678", "agent_abc", &v, "llm_def"
+	provisioned.ProvisioningStatus, provisioned.ProvisionedAt = "completed", &at
+	fs.get = func(context.Context, int64) (store.Branch, error) { return provisioned, nil }
+	b = setup(t)
+	opts.IO = b.io
+	require.NoError(t, showRun(context.Background(), opts))
+	for _, row := range []string{"transfer_number\t+4915112345678", "provisioning_status\tcompleted", "provisioned_at\t2026-03-02T09:30:00Z",
+		"retell_agent_id\tagent_abc", "retell_agent_version\t4", "retell_llm_id\tllm_def"} {
+		assert.Contains(t, b.out.String(), "\n"+row+"\n")
+	}
+	b = setup(t)
+	opts.IO, opts.Exporter = b.io, cmdutil.JSONExporter{}
+	require.NoError(t, showRun(context.Background(), opts))
+	assert.Contains(t, b.out.String(), `"retell_agent_version": 4`)
+	assert.Contains(t, b.out.String(), `"transfer_number": "+4915112345678"`)
+	opts.Exporter = nil
 
 	opts.ID = 4
 	assert.EqualError(t, showRun(context.Background(), opts), "branch 4 not found")

@@ -25,7 +25,9 @@ type ShowOptions struct {
 	ID int64
 }
 
-// NewCmdShow builds `askpro branch show ID`.
+// NewCmdShow builds `askpro branch show ID`: every field of the branch,
+// its transfer number and provisioning state (status, error, Retell agent
+// and version, when it was provisioned) included.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{
 		IO:       f.IO,
@@ -66,5 +68,5 @@ func showRun(ctx context.Context, opts *ShowOptions) error {
 	if opts.Exporter != nil {
 		return opts.Exporter.Write(opts.IO, b)
 	}
-	return render(opts.IO, []store.Branch{b})
+	return renderDetail(opts.IO, b)
 }
