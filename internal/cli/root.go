@@ -103,6 +103,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		secrets.NewCmdSecrets(f),
 		NewCmdValidatePhone(f, nil),
 		NewCmdValidate(f, nil),
+		NewCmdProvision(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)
 }

@@ -96,8 +96,8 @@ type Factory struct {
 
 	// RetellPinger returns what checks that the Retell API answers, for
 	// the branch validator. Nil, or a nil Pinger, means Retell is not
-	// configured (RETELL_UNREACHABLE). New leaves it nil; the composition
-	// with the real client sets it.
+	// configured (RETELL_UNREACHABLE). New sets the Retell client of
+	// retell.* (nil without retell.api_key).
 	RetellPinger func() (provision.Pinger, error)
 	// Calendar returns a company's Cal.com account (its own key and base
 	// URL, or the platform's), for the branch validator. Nil means Cal.com
@@ -107,6 +107,9 @@ type Factory struct {
 	// http.public_url, RetellPinger and Calendar, as they are when it is
 	// called.
 	Validator func(ctx context.Context) (*provision.Validator, error)
+	// Provisioner builds the branch provisioner (`askpro provision`): the
+	// store, Validator and the Retell client of retell.*.
+	Provisioner func(ctx context.Context) (*provision.Provisioner, error)
 
 	mu    sync.Mutex
 	flags map[string]*pflag.Flag
@@ -169,7 +172,9 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.Replayer = f.openReplayer
 	f.InvalidateCompany = f.invalidateCompany
 	f.InvalidatePhone = f.invalidatePhone
+	f.RetellPinger = f.retellPinger
 	f.Validator = f.newValidator
+	f.Provisioner = f.newProvisioner
 	return f
 }
 

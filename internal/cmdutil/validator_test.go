@@ -48,10 +48,13 @@ func TestFactoryValidator(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	// New leaves the remote hooks unset: not configured.
+	// Without retell.api_key the default Retell hook says "not
+	// configured" (an untyped nil); no Cal.com hook is set.
 	f := newFactory("ASKPRO_HTTP_PUBLIC_URL=https://askpro.example.com")
-	assert.Nil(t, f.RetellPinger)
-	assert.Nil(t, f.Calendar)
+	p, err := f.RetellPinger()
+	require.NoError(t, err)
+	assert.Nil(t, p)
+	f.Calendar = nil
 	v, err := f.Validator(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, []provision.Code{provision.CodeRetellUnreachable, provision.CodeCalcomUnreachable}, errorCodes(v.Validate(ctx, readyBranch())),

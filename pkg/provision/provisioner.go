@@ -65,7 +65,10 @@ type Request struct {
 type Result struct {
 	BranchID  int64 `json:"branch_id"`
 	CompanyID int64 `json:"company_id"`
-	DryRun    bool  `json:"dry_run"`
+	// BranchName and CompanyName are the names the run read.
+	BranchName  string `json:"branch_name,omitempty"`
+	CompanyName string `json:"company_name,omitempty"`
+	DryRun      bool   `json:"dry_run"`
 	// Status is the branch's provisioning status after the run
 	// (completed or failed), or "not_ready", or "dry_run".
 	Status       string    `json:"status"`
@@ -182,7 +185,7 @@ func (p *Provisioner) Provision(ctx context.Context, branchID int64, opts *Optio
 	if err != nil {
 		return res, err
 	}
-	res.CompanyID = d.Company.ID
+	res.CompanyID, res.CompanyName, res.BranchName = d.Company.ID, d.Company.Name, d.Branch.Name
 	res.Validation = p.validator.Validate(ctx, d)
 	if !res.Validation.Ready {
 		res.Status = "not_ready"
@@ -272,7 +275,7 @@ func (r *run) real(ctx context.Context) (Result, error) {
 	tctx := tenant.WithCompany(ctx, r.d.Company.ID)
 	start := r.p.now()
 	b, lease, err := r.p.store.Branches.BeginProvisioning(tctx, r.d.Branch.ID, r.p.leaseTTL)
-	r.step(StepLease, start, "", err)
+	r.step(StepLease, start, "no other run holds the branch", err)
 	if err != nil {
 		r.res.Status, r.res.Error = b.ProvisioningStatus, err.Error()
 		return *r.res, err
