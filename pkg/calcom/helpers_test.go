@@ -3,6 +3,8 @@ package calcom_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -147,3 +149,5 @@ func closedURL(t *testing.T) string {
 	require.NoError(t, l.Close())
 	return "http://" + addr
 }
+
+func newTextLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -514,7 +514,9 @@ func (s *Server) handle(r *http.Request, op Op, rt routeInfo, body []byte) (answ
 			a.header = http.Header{}
 		}
 		for k, v := range rateHeader {
-			a.header[k] = v
+			if _, set := a.header[k]; !set { // a fault's own headers win
+				a.header[k] = v
+			}
 		}
 		return a
 	}
