@@ -257,6 +257,12 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		mayHaveActed bool
 	)
 	for n := 0; ; n++ {
+		if c.breaker.State() == gobreaker.StateOpen { // spend no budget on a request that cannot go
+			if lastErr != nil {
+				return fmt.Errorf("%w (then %w for %s)", lastErr, ErrCircuitOpen, c.base)
+			}
+			return fmt.Errorf("calcom: %s %s: %w for %s", cl.method, cl.path, ErrCircuitOpen, c.base)
+		}
 		if err := c.budget.Wait(ctx, c.keyHash); err != nil {
 			if !errors.Is(err, ErrBudgetUnavailable) {
 				if lastErr != nil {

@@ -73,8 +73,10 @@ type EventType struct {
 	// LengthOptions are the lengths of a variable-length event type; only
 	// these may be asked for as slotDuration, duration or lengthInMinutes.
 	LengthOptions []int
-	// OwnerKey is the API key that owns the event type: only it sees the
-	// event type and may set reservationDuration. Empty means every key.
+	// OwnerKey is the API key that owns the event type: only it lists and
+	// reads it (GET /v2/event-types) and may set reservationDuration.
+	// Slots, reservations and bookings take any event type, as Cal.com's
+	// public booking endpoints do. Empty means every key owns it.
 	OwnerKey string
 	// Team makes it a team event type: conflicts use the hosts message.
 	Team bool
@@ -232,7 +234,7 @@ func NewServer(cfg Config) *Server {
 		faults:       make(map[Op][]*Fault),
 		delays:       make(map[Op]time.Duration),
 		rates:        make(map[string]*rateState),
-		nextID:       918273,
+		nextID:       918272, // the first booking is the fixture's 918273
 	}
 	if s.now == nil {
 		s.now = time.Now
