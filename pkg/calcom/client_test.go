@@ -550,3 +550,29 @@ func TestCalEU(t *testing.T) {
 	assert.Len(t, eu.Requests(), 1)
 	assert.Empty(t, com.Requests(), "nothing goes to the other host")
 }
+
+// TestReserve_ConcurrentCallersOneWins: callers racing for one slot (one
+// company, one key) get one hold; everyone else hears the slot is taken.
+func TestReserve_ConcurrentCallersOneWins(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t)
+	const callers = 10
+	errs := make(chan error, callers)
+	for range callers {
+		go func() {
+			_, err := c.ReserveSlot(ctxT(t), calcom.ReservationRequest{EventTypeID: salonType, SlotStart: at(12, 9)})
+			errs <- err
+		}()
+	}
+	won := 0
+	for range callers {
+		err := <-errs
+		if err == nil {
+			won++
+			continue
+		}
+		assert.ErrorIs(t, err, calcom.ErrSlotTaken)
+	}
+	assert.Equal(t, 1, won)
+	assert.Len(t, b.srv.Reservations(), 1)
+}

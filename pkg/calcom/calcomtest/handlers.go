@@ -54,7 +54,7 @@ func (s *Server) dispatch(op Op, rt routeInfo, r *http.Request, key string, body
 		}
 		return bad(http.StatusNotFound, "Slot with uid=%s not found", rt.id)
 	case OpCreateBooking:
-		return s.createBooking(key, body, now, bad)
+		return s.createBooking(body, now, bad)
 	case OpGetBooking:
 		b := s.booking(rt.id)
 		if b == nil {
@@ -64,7 +64,7 @@ func (s *Server) dispatch(op Op, rt routeInfo, r *http.Request, key string, body
 	case OpCancel:
 		return s.cancel(rt.id, body, now, bad)
 	case OpReschedule:
-		return s.reschedule(rt.id, key, body, now, bad)
+		return s.reschedule(rt.id, body, now, bad)
 	case OpEventTypes:
 		list := []map[string]any{}
 		for _, et := range s.visibleEventTypes(key) {
@@ -535,7 +535,7 @@ func (s *Server) checkSlot(et *EventType, start, end, now time.Time, own *Reserv
 	return nil
 }
 
-func (s *Server) createBooking(key string, body []byte, now time.Time, bad badFunc) answer {
+func (s *Server) createBooking(body []byte, now time.Time, bad badFunc) answer {
 	var in bookingIn
 	if err := decodeStrict(body, &in); err != nil {
 		return bad(http.StatusBadRequest, "calcomtest: body: %v", err)
@@ -661,7 +661,7 @@ type rescheduleIn struct {
 	RescheduledBy      string  `json:"rescheduledBy"`
 }
 
-func (s *Server) reschedule(uid, key string, body []byte, now time.Time, bad badFunc) answer {
+func (s *Server) reschedule(uid string, body []byte, now time.Time, bad badFunc) answer {
 	var in rescheduleIn
 	if err := decodeStrict(body, &in); err != nil {
 		return bad(http.StatusBadRequest, "calcomtest: body: %v", err)
