@@ -6,12 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/askproai/askpro/internal/testenv"
 
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
@@ -101,31 +101,9 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// fixtureDir is ../shared/fixtures/calcom beside the module root. A
-// missing folder fails the test: the fixtures are the contract.
-func fixtureDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "module root (go.mod) not found above the test")
-		dir = parent
-	}
-	fx := filepath.Join(dir, "..", "shared", "fixtures", "calcom")
-	_, err = os.Stat(fx)
-	require.NoError(t, err, "the Cal.com fixtures must be at ../shared/fixtures/calcom beside the module root")
-	return fx
-}
-
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir(t), name))
-	require.NoError(t, err)
-	return b
+	return testenv.Fixture(t, "calcom", name)
 }
 
 // data returns the "data" member of a success fixture.

@@ -86,7 +86,11 @@ func BuildAgentSpec(d BranchData, publicURL, voiceID, model string) AgentSpec {
 		WebhookTimeoutMS:      ptr(webhookTimeoutMS),
 		MaxCallDurationMS:     ptr(maxCallDurationMS),
 		EndCallAfterSilenceMS: ptr(endCallAfterSilenceMS),
-		PostCallAnalysisData:  analysis(d),
+		// Answer promptly; a little less eager to stop when the caller
+		// says "mhm" while the agent speaks (the fixture's values).
+		Responsiveness:          ptr(1.0),
+		InterruptionSensitivity: ptr(0.8),
+		PostCallAnalysisData:    analysis(d),
 	}
 	return AgentSpec{LLM: llm, Agent: agent, Language: lang}
 }
@@ -189,9 +193,10 @@ func tools(d BranchData, base string) []retell.Tool {
 // call_analysis.custom_analysis_data.
 func analysis(d BranchData) []retell.AnalysisField {
 	fields := []retell.AnalysisField{
-		{Type: "string", Name: "customer_name", Description: "Name der anrufenden Person"},
+		{Type: "string", Name: "customer_name", Description: "Name der anrufenden Person", Examples: []string{"Anna Schmidt"}},
 		{Type: "boolean", Name: "appointment_booked", Description: "Wurde ein Termin verbindlich gebucht?"},
-		{Type: "string", Name: "appointment_start", Description: "Beginn des gebuchten Termins als ISO-8601 mit Offset"},
+		{Type: "string", Name: "appointment_start", Description: "Beginn des gebuchten Termins als ISO-8601 mit Offset",
+			Examples: []string{"2026-03-12T14:00:00+01:00"}},
 	}
 	if names := serviceNames(d); len(names) > 0 {
 		fields = append(fields[:1], append([]retell.AnalysisField{

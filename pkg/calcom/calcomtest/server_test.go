@@ -7,14 +7,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/askproai/askpro/internal/testenv"
 
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
 )
@@ -102,18 +102,7 @@ func call(t *testing.T, srv *calcomtest.Server, method, path, version, apiKey st
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		require.NotEqual(t, dir, filepath.Dir(dir), "module root not found")
-		dir = filepath.Dir(dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "..", "shared", "fixtures", "calcom", name))
-	require.NoError(t, err, "the Cal.com fixtures must be at ../shared/fixtures/calcom beside the module root")
-	return b
+	return testenv.Fixture(t, "calcom", name)
 }
 
 func TestAuth(t *testing.T) {
