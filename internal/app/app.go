@@ -84,6 +84,10 @@ type App struct {
 	// Secrets opens the companies' sealed Cal.com keys (and seals new
 	// ones): security.encryption_key and its previous keys.
 	Secrets *secrets.Keyring
+	// Calcom builds each company's Cal.com client (its own key and base
+	// URL, or calcom.*), with one request budget per key shared by every
+	// replica through Redis.
+	Calcom *CalcomAccounts
 	// Redis is the Redis client, nil without redis.url.
 	Redis redis.UniversalClient
 	// Registry holds every collector and is served at /metrics.
@@ -219,6 +223,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	} else {
 		a.DedupStore = dedup.NewMemoryStore(dedup.MemoryConfig{})
 		log.InfoContext(ctx, "dedup: no redis.url, using the in-process store (one process; the database UNIQUE key guards across processes)")
+	}
+	if a.Calcom, err = NewCalcomAccounts(cfg, a.Store.Companies, a.Secrets, a.Redis, log); err != nil {
+		return nil, err
 	}
 	if a.Dedup, err = dedup.New(dedup.Config{Store: a.DedupStore, Logger: log, Registerer: a.Registry}); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/dbtest"
 	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/pkg/calcom/calcomtest"
 	"github.com/askproai/askpro/pkg/provision"
 	"github.com/askproai/askpro/pkg/retell/retelltest"
 	"github.com/askproai/askpro/pkg/store"
@@ -62,15 +63,19 @@ func TestProvisionDemo(t *testing.T) {
 	url := dbtest.SQLite(t)
 	fake := retelltest.Start(t, retelltest.Config{})
 	fake.AddPhoneNumber("+493012345678")
+	cal := calcomtest.NewServer(calcomtest.Config{})
+	t.Cleanup(cal.Close)
+	cal.AddAPIKey("cal_live_platform")
+	for id := int64(4711); id <= 4713; id++ {
+		cal.AddEventType(calcomtest.EventType{ID: id, OwnerKey: "cal_live_platform"})
+	}
 	run := func(t *testing.T, env []string, args ...string) (int, string, string) {
 		t.Helper()
 		ios, _, out, errOut := iostreams.Test()
 		f := cmdutil.New(ios, "test")
 		f.Environ = append([]string{"ASKPRO_DATABASE_URL=" + url, "ASKPRO_HTTP_PUBLIC_URL=https://askpro.example.com",
-			"ASKPRO_RETELL_BASE_URL=" + fake.URL, "ASKPRO_RETELL_API_KEY=" + fake.APIKey()}, env...)
-		f.Calendar = func(_ context.Context, c store.Company) (provision.Calendar, error) {
-			return provision.CalendarFunc(func(context.Context) ([]int64, error) { return []int64{4711, 4712, 4713}, nil }), nil
-		}
+			"ASKPRO_RETELL_BASE_URL=" + fake.URL, "ASKPRO_RETELL_API_KEY=" + fake.APIKey(),
+			"ASKPRO_CALCOM_BASE_URL=" + cal.URL, "ASKPRO_CALCOM_API_KEY=cal_live_platform"}, env...)
 		code := Run(context.Background(), f, args)
 		return code, out.String(), errOut.String()
 	}
@@ -116,6 +121,13 @@ func TestProvisionDemo(t *testing.T) {
 	code, out, _ = run(t, nil, "branch", "show", "1", "-o", "json")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, `"provisioning_status": "failed"`)
+
+	// Cal.com's event types are checked through the platform account.
+	assert.NotEmpty(t, cal.RequestsOf(calcomtest.OpEventTypes), "the validator listed the event types")
+	code, out, _ = run(t, []string{"ASKPRO_CALCOM_API_KEY="}, "validate", "--branch", "1")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "CALCOM_UNREACHABLE")
+	assert.Contains(t, out, "no Cal.com API key")
 
 	// Configuration errors exit 2 before anything runs.
 	code, _, stderr = run(t, []string{"ASKPRO_RETELL_API_KEY="}, "provision", "--branch", "1")

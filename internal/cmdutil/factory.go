@@ -101,7 +101,8 @@ type Factory struct {
 	RetellPinger func() (provision.Pinger, error)
 	// Calendar returns a company's Cal.com account (its own key and base
 	// URL, or the platform's), for the branch validator. Nil means Cal.com
-	// is not configured (CALCOM_UNREACHABLE). New leaves it nil.
+	// is not configured (CALCOM_UNREACHABLE). New sets the account of
+	// app.CalcomAccounts.
 	Calendar func(ctx context.Context, c store.Company) (provision.Calendar, error)
 	// Validator builds the branch validator (`askpro validate`) from
 	// http.public_url, RetellPinger and Calendar, as they are when it is
@@ -173,6 +174,7 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 	f.InvalidateCompany = f.invalidateCompany
 	f.InvalidatePhone = f.invalidatePhone
 	f.RetellPinger = f.retellPinger
+	f.Calendar = f.calendar
 	f.Validator = f.newValidator
 	f.Provisioner = f.newProvisioner
 	return f

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 
+	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/pkg/provision"
 	"github.com/askproai/askpro/pkg/retell"
+	"github.com/askproai/askpro/pkg/store"
 )
 
 // retellConfig is the Retell client's configuration from retell.*; ok is
@@ -67,4 +69,31 @@ func (f *Factory) newProvisioner(ctx context.Context) (*provision.Provisioner, e
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return p, nil
+}
+
+// calendar is the default Calendar: the company's Cal.com account
+// (app.CalcomAccounts: its own sealed key and base URL, or calcom.*),
+// listing its event types. A short command spends one request, so it uses
+// an in-process budget rather than Redis.
+func (f *Factory) calendar(ctx context.Context, c store.Company) (provision.Calendar, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	ring, err := cfg.Security.Keyring()
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	companies, err := f.Companies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := app.NewCalcomAccounts(cfg, companies, ring, nil, f.Logger())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := accounts.For(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	return provision.CalendarFunc(func(ctx context.Context) ([]int64, error) { return accounts.EventTypeIDs(ctx, c.ID) }), nil
 }
