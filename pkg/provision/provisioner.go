@@ -412,15 +412,10 @@ func (r *run) llm(ctx context.Context, ex existing) (string, error) {
 	case ex.llm != nil && ex.agent != nil:
 		// The agent's draft gets a matching LLM draft: make or reuse the
 		// agent draft first, then write the LLM version it points at.
-		draft := *ex.agent
-		if draft.IsPublished {
-			d, err := r.client.CreateAgentVersion(ctx, r.agentID, draft.Version)
-			if err != nil {
-				return "", fmt.Errorf("create a draft of agent %s: %w", r.agentID, err)
-			}
-			draft = d
+		draft, err := r.draft(ctx, *ex.agent)
+		if err != nil {
+			return "", err
 		}
-		r.draftVersion = draft.Version
 		r.llmVersion = ex.llm.Version
 		if e := draft.ResponseEngine; e != nil && e.Version != nil && e.LLMID == r.llmID {
 			r.llmVersion = *e.Version
@@ -459,15 +454,9 @@ func (r *run) agent(ctx context.Context, ex existing) (string, error) {
 	req.ResponseEngine = &retell.ResponseEngine{Type: retell.EngineRetellLLM, LLMID: r.llmID, Version: &version}
 	if ex.agent != nil {
 		if r.createdLLM { // the agent's LLM was gone: its draft is made here
-			draft := *ex.agent
-			if draft.IsPublished {
-				d, err := r.client.CreateAgentVersion(ctx, r.agentID, draft.Version)
-				if err != nil {
-					return "", fmt.Errorf("create a draft of agent %s: %w", r.agentID, err)
-				}
-				draft = d
+			if _, err := r.draft(ctx, *ex.agent); err != nil {
+				return "", err
 			}
-			r.draftVersion = draft.Version
 		}
 		if _, err := r.client.UpdateAgentVersion(ctx, r.agentID, r.draftVersion, req); err != nil {
 			return "", fmt.Errorf("update agent %s version %d: %w", r.agentID, r.draftVersion, err)
@@ -483,6 +472,21 @@ func (r *run) agent(ctx context.Context, ex existing) (string, error) {
 		return "", fmt.Errorf("record agent %s: %w", r.agentID, err)
 	}
 	return "created " + r.agentID, nil
+}
+
+// draft returns the agent version the run writes: latest itself when it is
+// an unpublished draft (one a failed run left), else a new draft made from
+// it. It sets r.draftVersion.
+func (r *run) draft(ctx context.Context, latest retell.Agent) (retell.Agent, error) {
+	if latest.IsPublished {
+		d, err := r.client.CreateAgentVersion(ctx, r.agentID, latest.Version)
+		if err != nil {
+			return retell.Agent{}, fmt.Errorf("create a draft of agent %s: %w", r.agentID, err)
+		}
+		latest = d
+	}
+	r.draftVersion = latest.Version
+	return latest, nil
 }
 
 // compensate deletes what the run created, newest first, and records the

@@ -411,3 +411,40 @@ func TestProvisionUnknownBranch(t *testing.T) {
 	_, err := pb.prov.Provision(context.Background(), pb.branch.ID+100, nil)
 	require.True(t, errors.Is(err, store.ErrNotFound), "got %v", err)
 }
+
+// TestReprovisionRecreatesWhatRetellLost: an LLM or agent deleted in the
+// Retell dashboard is made again; the rest is reused.
+func TestReprovisionRecreatesWhatRetellLost(t *testing.T) {
+	t.Parallel()
+	t.Run("llm", func(t *testing.T) {
+		t.Parallel()
+		pb := setupProvision(t, dbtest.SQLite(t))
+		first, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+		require.NoError(t, err)
+		require.NoError(t, pb.fake.Client(t).DeleteRetellLLM(context.Background(), first.LLMID))
+		res, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.LLMID, res.LLMID, "a new LLM")
+		assert.Equal(t, first.AgentID, res.AgentID, "the same agent")
+		assert.Equal(t, 1, *res.AgentVersion)
+		require.Len(t, pb.fake.LLMs(), 1)
+		agent := pb.fake.Agents()[0]
+		assert.Equal(t, res.LLMID, agent.ResponseEngine.LLMID, "the new version uses the new LLM")
+		assert.Equal(t, res.LLMID, pb.get(t).RetellLLMID)
+	})
+	t.Run("agent", func(t *testing.T) {
+		t.Parallel()
+		pb := setupProvision(t, dbtest.SQLite(t))
+		first, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+		require.NoError(t, err)
+		require.NoError(t, pb.fake.Client(t).DeleteAgent(context.Background(), first.AgentID))
+		res, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+		require.NoError(t, err)
+		assert.NotEqual(t, first.AgentID, res.AgentID, "a new agent")
+		require.Len(t, pb.fake.Agents(), 1)
+		require.Len(t, pb.fake.LLMs(), 1, "the published LLM no agent used is deleted, the new one kept")
+		assert.NotEqual(t, first.LLMID, res.LLMID)
+		num, _ := pb.fake.PhoneNumber("+493012345678")
+		assert.Equal(t, res.AgentID, num.InboundAgents[0].AgentID)
+	})
+}
