@@ -78,6 +78,61 @@ func (c *Client) DeleteAgent(ctx context.Context, agentID string) error {
 	return c.do(ctx, call{op: "delete-agent", method: http.MethodDelete, path: p, idempotent: true, delete: true})
 }
 
+// ListAgents returns every voice agent of the account at its latest
+// version, newest first: POST /v2/list-agents (all pages; fixtures/retell/
+// README.md section 4), then GET /get-agent/{id} for each agent listed.
+// Deleted agents are not listed, nor is one deleted between the two
+// requests (its get answers 404). Chat agents are left out with
+// filter_criteria.channel = voice: askpro makes voice agents only.
+//
+// Every request is a read, retried like a GET; any other failure returns
+// its error and nothing else. Provisioning uses it to find an agent that a
+// create whose answer was lost ([MayHaveSucceeded]) may have made.
+//
+// Why one request per agent: the sources disagree, and this follows the
+// newest. The legacy GET /list-agents (retell-python-sdk AgentListParams:
+// limit, pagination_key, pagination_key_version) answered full agents. The
+// newest SDK (retell-typescript-sdk src/resources/agent.ts, agent.list) and
+// the API reference (spec revision 2026-08-01-ad84c11) send POST
+// /v2/list-agents with limit (default 50, at most 1000), sort_order
+// (default descending) and pagination_key in the query and
+// {"filter_criteria": {...}} as the body, and answer "unique agents" as
+// {"items", "has_more", "pagination_key"} whose items hold only agent_id,
+// agent_name, channel, user_modified_timestamp and tags: no version, no
+// response engine. So each listed agent costs one GetAgent more.
+func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
+	body := map[string]any{"filter_criteria": map[string]any{
+		"channel": map[string]string{"type": "string", "op": "eq", "value": "voice"},
+	}}
+	items, err := listAll[agentListItem](ctx, c, call{op: "list-agents", method: http.MethodPost, path: "/v2/list-agents", body: body, idempotent: true})
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	out := []Agent{}
+	for _, it := range items {
+		if it.AgentID == "" || seen[it.AgentID] {
+			continue
+		}
+		seen[it.AgentID] = true
+		a, err := c.GetAgent(ctx, it.AgentID)
+		if IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// agentListItem is an item of POST /v2/list-agents (AgentListItemResponse);
+// only the id is used.
+type agentListItem struct {
+	AgentID string `json:"agent_id"`
+}
+
 // CreateAgentVersion creates a draft from baseVersion (POST
 // /create-agent-version/{id} {"base_version": n}, 201) and returns it. The
 // draft takes the next version number; its LLM gets a matching draft

@@ -28,6 +28,9 @@ const (
 	DefaultMinRetryDelay = 500 * time.Millisecond
 	DefaultMaxRetryDelay = 8 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second
+	// MaxListPageSize is the largest limit Retell's v2 list endpoints take
+	// (LimitParam: "maximum: 1000").
+	MaxListPageSize = 1000
 )
 
 // maxResponseBytes bounds a response body; Retell's objects are a few KiB.
@@ -61,6 +64,10 @@ type Config struct {
 	// answer asking for more is returned at once as an *APIError with its
 	// RetryAfter set. Defaults to 30s.
 	MaxRetryAfter time.Duration
+	// ListPageSize is the limit sent with each page of a list request
+	// ([Client.ListRetellLLMs], [Client.ListAgents]), 1 to 1000. Defaults
+	// to 1000 (MaxListPageSize), so most accounts list in one request.
+	ListPageSize int
 	// Breaker configures the per-host circuit breaker; zero fields take the
 	// defaults (open after 5 consecutive failures, 30s open, 1 probe).
 	// Ignored when Breakers is set.
@@ -105,6 +112,7 @@ type Client struct {
 	minDelay      time.Duration
 	maxDelay      time.Duration
 	maxRetryAfter time.Duration
+	pageSize      int
 	breaker       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	logger        *slog.Logger
 	now           func() time.Time
@@ -115,7 +123,8 @@ type Client struct {
 // error matching [ErrInvalidConfig] when the base URL is not an http(s)
 // scheme and host without a path, query or user info, when the API key is
 // missing or contains whitespace or control characters, or when a duration
-// or MaxRetries is negative (below -1).
+// or MaxRetries is negative (below -1), or when ListPageSize is negative or
+// above MaxListPageSize.
 func New(cfg Config) (*Client, error) {
 	base, host, err := parseBaseURL(cfg.BaseURL)
 	if err != nil {
@@ -139,8 +148,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxRetries < -1 {
 		return nil, fmt.Errorf("%w: MaxRetries is %d, want -1 (never), 0 (default) or more", ErrInvalidConfig, cfg.MaxRetries)
 	}
+	if cfg.ListPageSize < 0 || cfg.ListPageSize > MaxListPageSize {
+		return nil, fmt.Errorf("%w: ListPageSize is %d, want 1 to %d (0 means %d)", ErrInvalidConfig, cfg.ListPageSize, MaxListPageSize, MaxListPageSize)
+	}
 	c := &Client{
-		base: base, host: host, key: cfg.APIKey,
+		base: base, host: host, key: cfg.APIKey, pageSize: cfg.ListPageSize,
 		hc: cfg.HTTPClient, timeout: cfg.Timeout, maxRetries: cfg.MaxRetries,
 		minDelay: cfg.MinRetryDelay, maxDelay: cfg.MaxRetryDelay, maxRetryAfter: cfg.MaxRetryAfter,
 		logger: cfg.Logger, now: cfg.Now, sleep: cfg.Sleep,
@@ -168,6 +180,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxRetryAfter == 0 {
 		c.maxRetryAfter = DefaultMaxRetryAfter
+	}
+	if c.pageSize == 0 {
+		c.pageSize = MaxListPageSize
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()

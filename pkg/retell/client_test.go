@@ -35,6 +35,9 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"user info", retell.Config{BaseURL: "https://u:secretpw@api.retellai.com", APIKey: "key_1"}, "user info"},
 		{"negative timeout", retell.Config{APIKey: "key_1", Timeout: -1}, "Timeout is negative"},
 		{"retries below -1", retell.Config{APIKey: "key_1", MaxRetries: -2}, "MaxRetries"},
+		{"page size 1000", retell.Config{APIKey: "key_1", ListPageSize: 1000}, ""},
+		{"page size above 1000", retell.Config{APIKey: "key_1", ListPageSize: 1001}, "ListPageSize"},
+		{"negative page size", retell.Config{APIKey: "key_1", ListPageSize: -1}, "ListPageSize"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -72,8 +72,9 @@
 // safe, because a remote action must happen once (DESIGN.md
 // "Provisioning"):
 //
-//   - GET, PATCH, DELETE and publish are idempotent and retried on 429, 5xx
-//     and network errors. A DELETE whose earlier attempt may have succeeded
+//   - GET, PATCH, DELETE, publish and the lists (POST /v2/list-agents is a
+//     read too) are idempotent and retried on 429, 5xx and network errors;
+//     a list retries each page on its own. A DELETE whose earlier attempt may have succeeded
 //     and whose retry gets "not found" returns nil.
 //   - Creates (create-retell-llm, create-agent, create-agent-version) are
 //     retried only when Retell certainly did not act: on 429 ("Account rate

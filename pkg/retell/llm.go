@@ -77,6 +77,44 @@ func (c *Client) DeleteRetellLLM(ctx context.Context, llmID string) error {
 	return c.do(ctx, call{op: "delete-retell-llm", method: http.MethodDelete, path: p, idempotent: true, delete: true})
 }
 
+// ListRetellLLMs returns every Retell LLM of the account, one entry per LLM
+// at its latest version, newest first (GET /v2/list-retell-llms, all
+// pages; fixtures/retell/README.md section 4). Deleted LLMs are not listed.
+//
+// Each page is a read, retried like a GET; a page that fails returns its
+// error and nothing else. Provisioning uses it to find an LLM that a create
+// whose answer was lost ([MayHaveSucceeded]) may have made.
+//
+// Sources: GET /v2/list-retell-llms takes limit (default 50, at most 1000;
+// the client sends Config.ListPageSize), sort_order (ascending or
+// descending, default descending) and pagination_key, and answers
+// {"items": [LLM...], "has_more", "pagination_key"} (API reference, spec
+// revision 2026-08-01-ad84c11; retell-python-sdk LlmListResponse). It
+// replaced GET /list-retell-llms, a bare array paged by pagination_key and
+// pagination_key_version (removed 2026-06-15). Not confirmed: whether the v2
+// list holds one item per LLM or one per version, as the old one paged by
+// both; the client keeps the highest version of each llm_id, so either way
+// each LLM comes once.
+func (c *Client) ListRetellLLMs(ctx context.Context) ([]LLM, error) {
+	items, err := listAll[LLM](ctx, c, call{op: "list-retell-llms", method: http.MethodGet, path: "/v2/list-retell-llms", idempotent: true})
+	if err != nil {
+		return nil, err
+	}
+	at := map[string]int{}
+	out := []LLM{}
+	for _, l := range items {
+		i, dup := at[l.LLMID]
+		switch {
+		case !dup:
+			at[l.LLMID] = len(out)
+			out = append(out, l)
+		case l.Version > out[i].Version:
+			out[i] = l
+		}
+	}
+	return out, nil
+}
+
 // Ping makes a cheap authenticated read (GET /v2/list-retell-llms?limit=1)
 // to prove the base URL and key work, for the validator's
 // RETELL_UNREACHABLE check. A wrong key gives an *APIError with status 401.

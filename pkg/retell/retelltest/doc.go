@@ -16,9 +16,10 @@
 //
 //	POST   /create-retell-llm           GET  /get-retell-llm/{id}[?version=]
 //	PATCH  /update-retell-llm/{id}[?version=]  DELETE /delete-retell-llm/{id}
-//	GET    /v2/list-retell-llms[?limit=]
+//	GET    /v2/list-retell-llms[?limit=&sort_order=&pagination_key=]
 //	POST   /create-agent                GET  /get-agent/{id}[?version=]
 //	PATCH  /update-agent/{id}[?version=]       DELETE /delete-agent/{id}
+//	POST   /v2/list-agents[?limit=&sort_order=&pagination_key=]
 //	POST   /create-agent-version/{id}   POST /publish-agent-version/{id}
 //	GET    /get-agent-versions/{id}
 //	GET    /get-phone-number/{e164}     PATCH /update-phone-number/{e164}
@@ -40,6 +41,19 @@
 // each be in (0,1] and add up to 1, and each agent and numeric version must
 // exist (422). Unknown JSON fields are accepted and ignored. Numbers must
 // be registered with [Server.AddPhoneNumber] first (404 otherwise).
+//
+// # Lists
+//
+// The v2 lists answer {"items", "has_more", "pagination_key"} (the key only
+// while has_more is true) and take limit (1-1000, default 50), sort_order
+// (ascending or descending, by creation, default descending: newest first)
+// and pagination_key (the last id of the previous page, exclusive; it
+// stays valid after that object is deleted). Deleted objects are never
+// listed. list-retell-llms lists the latest version of each LLM;
+// list-agents lists each agent once as {agent_id, agent_name, channel,
+// user_modified_timestamp, tags}, not as a version, and takes an optional
+// body {"filter_criteria": {"channel": {"op": "eq", "value": "voice" or
+// "chat"}, "query": ...}}; the fake's agents are all voice agents.
 //
 // # Versions
 //

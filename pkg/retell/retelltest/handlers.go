@@ -1,10 +1,13 @@
 package retelltest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/askproai/askpro/pkg/retell"
@@ -69,6 +72,7 @@ func (s *Server) routes() http.Handler {
 	s.route(mux, "GET /get-agent/{id}", OpGetAgent, s.getAgent)
 	s.route(mux, "PATCH /update-agent/{id}", OpUpdateAgent, s.updateAgent)
 	s.route(mux, "DELETE /delete-agent/{id}", OpDeleteAgent, s.deleteAgent)
+	s.route(mux, "POST /v2/list-agents", OpListAgents, s.listAgents)
 	s.route(mux, "POST /create-agent-version/{id}", OpCreateAgentVersion, s.createAgentVersion)
 	s.route(mux, "POST /publish-agent-version/{id}", OpPublishAgentVersion, s.publishAgentVersion)
 	s.route(mux, "GET /get-agent-versions/{id}", OpGetAgentVersions, s.getAgentVersions)
@@ -298,30 +302,94 @@ func (s *Server) deleteLLM(r *http.Request, _ []byte) reply {
 }
 
 func (s *Server) listLLMs(r *http.Request, _ []byte) reply {
-	limit := 1000
-	if q := r.URL.Query().Get("limit"); q != "" {
-		n, err := strconv.Atoi(q)
-		if err != nil || n < 1 || n > 1000 {
-			return badRequest("limit must be 1 to 1000")
-		}
-		limit = n
+	p, bad := readListParams(r)
+	if bad != nil {
+		return *bad
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	ids, next, bad := p.page(s.llmOrder, func(id string) bool { return s.llms[id] != nil })
+	if bad != nil {
+		return *bad
+	}
 	items := []retell.LLM{}
-	more := false
-	for _, id := range s.llmOrder {
+	for _, id := range ids {
 		st := s.llms[id]
-		if st == nil {
-			continue
-		}
-		if len(items) == limit {
-			more = true
-			break
-		}
 		items = append(items, st.view(latest(st.versions)))
 	}
-	return ok(http.StatusOK, map[string]any{"items": items, "has_more": more})
+	return ok(http.StatusOK, listPage(items, next))
+}
+
+// listParams are the query of a v2 list endpoint: LimitParam (1-1000,
+// default 50), SortOrderParam (ascending or descending, default
+// descending) and PaginationKeyParam (API reference, spec revision
+// 2026-08-01-ad84c11).
+type listParams struct {
+	limit int
+	asc   bool
+	key   string
+}
+
+func readListParams(r *http.Request) (listParams, *reply) {
+	q := r.URL.Query()
+	p := listParams{limit: 50, key: q.Get("pagination_key")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			rp := badRequest("limit must be 1 to 1000")
+			return p, &rp
+		}
+		p.limit = n
+	}
+	switch q.Get("sort_order") {
+	case "", "descending":
+	case "ascending":
+		p.asc = true
+	default:
+		rp := badRequest("sort_order must be ascending or descending")
+		return p, &rp
+	}
+	return p, nil
+}
+
+// page returns the ids of one page: order is every id ever created, oldest
+// first (deleted ones too, so that a deleted object still works as a
+// pagination key); live tells which still exist. The pagination key is the
+// last id of the previous page, exclusive. next is "" on the last page.
+// Called with s.mu held.
+func (p listParams) page(order []string, live func(string) bool) (ids []string, next string, bad *reply) {
+	seq := slices.Clone(order)
+	if !p.asc {
+		slices.Reverse(seq)
+	}
+	if p.key != "" {
+		i := slices.Index(seq, p.key)
+		if i < 0 {
+			rp := badRequest("pagination_key %q is not valid", p.key)
+			return nil, "", &rp
+		}
+		seq = seq[i+1:]
+	}
+	for _, id := range seq {
+		if !live(id) {
+			continue
+		}
+		if len(ids) == p.limit {
+			return ids, ids[len(ids)-1], nil
+		}
+		ids = append(ids, id)
+	}
+	return ids, "", nil
+}
+
+// listPage is the answer of a v2 list endpoint; pagination_key is left out
+// on the last page.
+func listPage[T any](items []T, next string) map[string]any {
+	out := map[string]any{"items": items, "has_more": next != ""}
+	if next != "" {
+		out["pagination_key"] = next
+	}
+	return out
 }
 
 // ---- agents ----
@@ -471,6 +539,77 @@ func (s *Server) deleteAgent(r *http.Request, _ []byte) reply {
 	}
 	delete(s.agents, id)
 	return ok(http.StatusNoContent, nil)
+}
+
+// agentListItem is an item of POST /v2/list-agents (AgentListItemResponse:
+// the agent, not a version).
+type agentListItem struct {
+	AgentID               string         `json:"agent_id"`
+	AgentName             string         `json:"agent_name"`
+	Channel               string         `json:"channel"`
+	UserModifiedTimestamp int64          `json:"user_modified_timestamp"`
+	Tags                  map[string]any `json:"tags"`
+}
+
+// listAgents answers POST /v2/list-agents: the query as for every v2 list,
+// an optional body {"filter_criteria": {"channel": {"type": "string", "op":
+// "eq", "value": "voice"|"chat"}, "query": "..."}}. The fake's agents are
+// all voice agents without tags; query matches the name case-insensitively
+// or a part of the id.
+func (s *Server) listAgents(r *http.Request, body []byte) reply {
+	p, bad := readListParams(r)
+	if bad != nil {
+		return *bad
+	}
+	var req listAgentsBody
+	if len(bytes.TrimSpace(body)) > 0 {
+		if _, req, bad = decode[listAgentsBody](body); bad != nil {
+			return *bad
+		}
+	}
+	channel, query := "voice", ""
+	if f := req.FilterCriteria; f != nil {
+		if c := f.Channel; c != nil {
+			if c.Op != "eq" || (c.Value != "voice" && c.Value != "chat") {
+				return badRequest("filter_criteria.channel must be {op: eq, value: voice or chat}")
+			}
+			channel = c.Value
+		}
+		query = f.Query
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids, next, bad := p.page(s.agOrder, func(id string) bool {
+		st := s.agents[id]
+		if st == nil || channel != "voice" {
+			return false
+		}
+		name := st.versions[latest(st.versions)].req.AgentName
+		return strings.Contains(strings.ToLower(name), strings.ToLower(query)) || strings.Contains(id, query)
+	})
+	if bad != nil {
+		return *bad
+	}
+	items := []agentListItem{}
+	for _, id := range ids {
+		st := s.agents[id]
+		v := st.versions[latest(st.versions)]
+		items = append(items, agentListItem{AgentID: id, AgentName: v.req.AgentName, Channel: "voice",
+			UserModifiedTimestamp: v.modified, Tags: map[string]any{}})
+	}
+	return ok(http.StatusOK, listPage(items, next))
+}
+
+// listAgentsBody is the body of POST /v2/list-agents (AgentListFilter).
+type listAgentsBody struct {
+	FilterCriteria *struct {
+		Channel *struct {
+			Type  string `json:"type"`
+			Op    string `json:"op"`
+			Value string `json:"value"`
+		} `json:"channel"`
+		Query string `json:"query"`
+	} `json:"filter_criteria"`
 }
 
 func (s *Server) createAgentVersion(r *http.Request, body []byte) reply {

@@ -43,6 +43,7 @@ const (
 	OpGetAgent            = "get-agent"
 	OpUpdateAgent         = "update-agent"
 	OpDeleteAgent         = "delete-agent"
+	OpListAgents          = "list-agents"
 	OpCreateAgentVersion  = "create-agent-version"
 	OpPublishAgentVersion = "publish-agent-version"
 	OpGetAgentVersions    = "get-agent-versions"
@@ -52,7 +53,7 @@ const (
 
 var ops = []string{
 	OpCreateRetellLLM, OpGetRetellLLM, OpUpdateRetellLLM, OpDeleteRetellLLM, OpListRetellLLMs,
-	OpCreateAgent, OpGetAgent, OpUpdateAgent, OpDeleteAgent, OpCreateAgentVersion,
+	OpCreateAgent, OpGetAgent, OpUpdateAgent, OpDeleteAgent, OpListAgents, OpCreateAgentVersion,
 	OpPublishAgentVersion, OpGetAgentVersions, OpGetPhoneNumber, OpUpdatePhoneNumber,
 }
 

@@ -458,3 +458,131 @@ func TestListAndTimestamps(t *testing.T) {
 	status, _ = send(t, srv, "GET", "/v2/list-retell-llms?limit=0", "")
 	assert.Equal(t, http.StatusBadRequest, status)
 }
+
+// listPage is the answer of a v2 list endpoint.
+type listPage struct {
+	Items []struct {
+		LLMID                 string         `json:"llm_id"`
+		AgentID               string         `json:"agent_id"`
+		AgentName             *string        `json:"agent_name"`
+		Channel               string         `json:"channel"`
+		UserModifiedTimestamp int64          `json:"user_modified_timestamp"`
+		Tags                  map[string]any `json:"tags"`
+		Version               *int           `json:"version"`
+	} `json:"items"`
+	HasMore       bool    `json:"has_more"`
+	PaginationKey *string `json:"pagination_key"`
+}
+
+func list(t *testing.T, srv *retelltest.Server, method, path, body string) listPage {
+	t.Helper()
+	status, out := send(t, srv, method, path, body)
+	require.Equal(t, http.StatusOK, status, out)
+	var p listPage
+	require.NoError(t, json.Unmarshal([]byte(out), &p), out)
+	return p
+}
+
+func (p listPage) ids() []string {
+	var ids []string
+	for _, it := range p.Items {
+		ids = append(ids, it.LLMID+it.AgentID)
+	}
+	return ids
+}
+
+func TestListPagination(t *testing.T) {
+	t.Parallel()
+	srv := retelltest.Start(t, retelltest.Config{})
+	c := srv.Client(t)
+	ctx := context.Background()
+	var llms, agents []string
+	for i := range 4 {
+		llm, err := c.CreateRetellLLM(ctx, retell.LLMRequest{})
+		require.NoError(t, err)
+		llms = append(llms, llm.LLMID)
+		a, err := c.CreateAgent(ctx, retell.AgentRequest{
+			ResponseEngine: &retell.ResponseEngine{Type: retell.EngineRetellLLM, LLMID: llm.LLMID},
+			VoiceID:        "retell-Cimo", AgentName: fmt.Sprintf("Salon %c (askpro branch %d)", 'A'+i, i),
+		})
+		require.NoError(t, err)
+		agents = append(agents, a.AgentID)
+	}
+
+	t.Run("descending by default, the key only while has_more", func(t *testing.T) {
+		p := list(t, srv, "GET", "/v2/list-retell-llms?limit=3", "")
+		assert.Equal(t, []string{llms[3], llms[2], llms[1]}, p.ids())
+		require.True(t, p.HasMore)
+		require.NotNil(t, p.PaginationKey)
+		p = list(t, srv, "GET", "/v2/list-retell-llms?limit=3&pagination_key="+*p.PaginationKey, "")
+		assert.Equal(t, []string{llms[0]}, p.ids())
+		assert.False(t, p.HasMore)
+		assert.Nil(t, p.PaginationKey)
+		assert.Equal(t, 0, *p.Items[0].Version)
+	})
+	t.Run("ascending", func(t *testing.T) {
+		p := list(t, srv, "GET", "/v2/list-retell-llms?sort_order=ascending", "")
+		assert.Equal(t, llms, p.ids())
+		assert.False(t, p.HasMore, "the default limit is 50")
+		p = list(t, srv, "POST", "/v2/list-agents?sort_order=ascending&limit=2", "")
+		assert.Equal(t, agents[:2], p.ids())
+		p = list(t, srv, "POST", "/v2/list-agents?sort_order=ascending&limit=2&pagination_key="+*p.PaginationKey, "")
+		assert.Equal(t, agents[2:], p.ids())
+	})
+	t.Run("agents are listed once, as summaries", func(t *testing.T) {
+		_, err := c.CreateAgentVersion(ctx, agents[0], 0)
+		require.NoError(t, err)
+		p := list(t, srv, "POST", "/v2/list-agents", `{}`)
+		assert.Equal(t, []string{agents[3], agents[2], agents[1], agents[0]}, p.ids())
+		last := p.Items[3]
+		assert.Equal(t, "Salon A (askpro branch 0)", *last.AgentName)
+		assert.Equal(t, "voice", last.Channel)
+		assert.NotZero(t, last.UserModifiedTimestamp)
+		assert.NotNil(t, last.Tags)
+		assert.Nil(t, last.Version, "an item is the agent, not a version")
+	})
+	t.Run("filter criteria", func(t *testing.T) {
+		voice := `{"filter_criteria":{"channel":{"type":"string","op":"eq","value":"voice"}}}`
+		assert.Len(t, list(t, srv, "POST", "/v2/list-agents", voice).Items, 4)
+		chat := `{"filter_criteria":{"channel":{"type":"string","op":"eq","value":"chat"}}}`
+		assert.Empty(t, list(t, srv, "POST", "/v2/list-agents", chat).Items)
+		byName := `{"filter_criteria":{"query":"salon b"}}`
+		assert.Equal(t, []string{agents[1]}, list(t, srv, "POST", "/v2/list-agents", byName).ids())
+	})
+	t.Run("a deleted object is not listed, and still works as a key", func(t *testing.T) {
+		p := list(t, srv, "GET", "/v2/list-retell-llms?limit=1", "")
+		require.Equal(t, []string{llms[3]}, p.ids())
+		require.NoError(t, c.DeleteRetellLLM(ctx, llms[3]))
+		p2 := list(t, srv, "GET", "/v2/list-retell-llms?limit=1&pagination_key="+*p.PaginationKey, "")
+		assert.Equal(t, []string{llms[2]}, p2.ids())
+		assert.NotContains(t, list(t, srv, "GET", "/v2/list-retell-llms", "").ids(), llms[3])
+
+		require.NoError(t, c.DeleteAgent(ctx, agents[1]))
+		assert.Equal(t, []string{agents[3], agents[2], agents[0]}, list(t, srv, "POST", "/v2/list-agents", "").ids())
+	})
+	t.Run("refusals", func(t *testing.T) {
+		for _, tt := range []struct{ method, path, body string }{
+			{"GET", "/v2/list-retell-llms?limit=0", ""},
+			{"GET", "/v2/list-retell-llms?limit=1001", ""},
+			{"GET", "/v2/list-retell-llms?sort_order=newest", ""},
+			{"GET", "/v2/list-retell-llms?pagination_key=llm_unknown", ""},
+			{"POST", "/v2/list-agents?limit=x", ""},
+			{"POST", "/v2/list-agents", `[]`},
+			{"POST", "/v2/list-agents", `{"filter_criteria":{"channel":{"type":"string","op":"ne","value":"voice"}}}`},
+			{"POST", "/v2/list-agents", `{"filter_criteria":{"channel":{"type":"string","op":"eq","value":"sms"}}}`},
+			{"POST", "/v2/list-agents", `{"filter_criteria":{"query":7}}`},
+		} {
+			status, _ := send(t, srv, tt.method, tt.path, tt.body)
+			assert.Equal(t, http.StatusBadRequest, status, "%s %s %s", tt.method, tt.path, tt.body)
+		}
+		status, _ := send(t, srv, "POST", "/v2/list-agents", "", "key_wrong")
+		assert.Equal(t, http.StatusUnauthorized, status)
+	})
+	t.Run("faults by op", func(t *testing.T) {
+		srv.Fail(retelltest.OpListAgents, http.StatusTooManyRequests, "", 1)
+		status, msg := send(t, srv, "POST", "/v2/list-agents", "")
+		assert.Equal(t, http.StatusTooManyRequests, status)
+		assert.Equal(t, retelltest.MsgRateLimited, msg)
+		assert.Equal(t, http.MethodPost, srv.RequestsTo(retelltest.OpListAgents)[0].Method)
+	})
+}
