@@ -2,6 +2,8 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -198,11 +200,20 @@ func (p *Provisioner) Provision(ctx context.Context, branchID int64, opts *Optio
 
 	spec := BuildAgentSpec(d, p.publicURL, p.voiceID, p.model)
 	res.Language = spec.Language
+	r.runID = newRunID()
+	spec.LLM.DefaultDynamicVariables = map[string]string{RunVariable: r.runID}
 	r.d, r.spec = d, spec
 	if opts.DryRun {
 		return r.dryRun(ctx)
 	}
 	return r.real(ctx)
+}
+
+// newRunID returns 16 random bytes in hex.
+func newRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }
 
 // firstErrors joins the codes of a report's errors.
@@ -255,6 +266,8 @@ type run struct {
 	createdLLM, createdAgent bool
 	orphans                  []string // LLM ids no agent uses any more, deleted after success
 	draftVersion, llmVersion int
+	// runID marks the LLM this run writes ([RunVariable]).
+	runID string
 }
 
 // step reports one finished step.
@@ -437,6 +450,17 @@ func (r *run) llm(ctx context.Context, ex existing) (string, error) {
 		r.keepLLM = ""
 	}
 	l, err := r.client.CreateRetellLLM(ctx, r.spec.LLM)
+	if retell.MayHaveSucceeded(err) {
+		// The answer was lost: Retell may have made it. The run's mark
+		// finds it; creating again could make two.
+		found, ok, ferr := r.findLLM(ctx)
+		if ferr != nil {
+			return "", fmt.Errorf("create llm: %w (and looking for it failed: %v; an LLM with default_dynamic_variables %s=%s may exist)", err, ferr, RunVariable, r.runID)
+		}
+		if ok {
+			l, err = found, nil
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("create llm: %w", err)
 	}
@@ -464,6 +488,15 @@ func (r *run) agent(ctx context.Context, ex existing) (string, error) {
 		return fmt.Sprintf("updated %s version %d", r.agentID, r.draftVersion), nil
 	}
 	a, err := r.client.CreateAgent(ctx, req)
+	if retell.MayHaveSucceeded(err) {
+		found, ok, ferr := r.findAgent(ctx)
+		if ferr != nil {
+			return "", fmt.Errorf("create agent: %w (and looking for it failed: %v; an agent %q on LLM %s may exist)", err, ferr, req.AgentName, r.llmID)
+		}
+		if ok {
+			a, err = found, nil
+		}
+	}
 	if err != nil {
 		return "", fmt.Errorf("create agent: %w", err)
 	}
@@ -472,6 +505,42 @@ func (r *run) agent(ctx context.Context, ex existing) (string, error) {
 		return "", fmt.Errorf("record agent %s: %w", r.agentID, err)
 	}
 	return "created " + r.agentID, nil
+}
+
+// RunVariable is the default dynamic variable a run puts on the LLM it
+// writes, with a random id of the run: the prompt never uses it, but it
+// finds the LLM again when Retell's answer to the create was lost.
+const RunVariable = "askpro_provisioning_run"
+
+// findLLM looks for the LLM this run created but never heard of: the one
+// carrying the run's mark.
+func (r *run) findLLM(ctx context.Context) (retell.LLM, bool, error) {
+	llms, err := r.client.ListRetellLLMs(ctx)
+	if err != nil {
+		return retell.LLM{}, false, err
+	}
+	for _, l := range llms {
+		if l.DefaultDynamicVariables[RunVariable] == r.runID {
+			return l, true, nil
+		}
+	}
+	return retell.LLM{}, false, nil
+}
+
+// findAgent looks for the agent this run created but never heard of: the
+// one named for the branch on the LLM this run holds (no other agent uses
+// an LLM the run just made or the branch's own).
+func (r *run) findAgent(ctx context.Context) (retell.Agent, bool, error) {
+	agents, err := r.client.ListAgents(ctx)
+	if err != nil {
+		return retell.Agent{}, false, err
+	}
+	for _, a := range agents {
+		if a.AgentName == r.spec.Agent.AgentName && a.ResponseEngine != nil && a.ResponseEngine.LLMID == r.llmID {
+			return a, true, nil
+		}
+	}
+	return retell.Agent{}, false, nil
 }
 
 // draft returns the agent version the run writes: latest itself when it is

@@ -448,3 +448,49 @@ func TestReprovisionRecreatesWhatRetellLost(t *testing.T) {
 		assert.Equal(t, res.AgentID, num.InboundAgents[0].AgentID)
 	})
 }
+
+// TestProvisionLostAnswer: Retell creates the LLM or agent but its answer
+// is lost (a 500 after acting). The run finds what it made instead of
+// making a second one, and a later failure still deletes it.
+func TestProvisionLostAnswer(t *testing.T) {
+	t.Parallel()
+	for _, op := range []string{retelltest.OpCreateRetellLLM, retelltest.OpCreateAgent} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			pb := setupProvision(t, dbtest.SQLite(t))
+			pb.fake.FailWith(op, retelltest.Fault{Status: http.StatusInternalServerError, Applied: true})
+			res, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+			require.NoError(t, err)
+			assert.Len(t, pb.fake.RequestsTo(op), 1, "the create is not sent again")
+			require.Len(t, pb.fake.LLMs(), 1)
+			require.Len(t, pb.fake.Agents(), 1)
+			assert.Equal(t, pb.fake.Agents()[0].AgentID, res.AgentID)
+			assert.Equal(t, pb.fake.LLMs()[0].LLMID, pb.get(t).RetellLLMID)
+		})
+		t.Run(op+" then a failure", func(t *testing.T) {
+			t.Parallel()
+			pb := setupProvision(t, dbtest.SQLite(t))
+			pb.fake.FailWith(op, retelltest.Fault{Status: http.StatusInternalServerError, Applied: true})
+			pb.fake.Fail(retelltest.OpPublishAgentVersion, http.StatusBadRequest, "", -1)
+			_, err := pb.prov.Provision(context.Background(), pb.branch.ID, nil)
+			var se *provision.StepError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, provision.StepPublish, se.Step)
+			assertNothingLeft(t, pb)
+		})
+	}
+	t.Run("the search fails too", func(t *testing.T) {
+		t.Parallel()
+		pb := setupProvision(t, dbtest.SQLite(t))
+		pb.fake.FailWith(retelltest.OpCreateRetellLLM, retelltest.Fault{Status: http.StatusInternalServerError, Applied: true})
+		// After validation (whose Retell check lists LLMs too).
+		_, err := pb.prov.Provision(context.Background(), pb.branch.ID, &provision.Options{Progress: func(s provision.Step) {
+			if s.Name == provision.StepLease {
+				pb.fake.Fail(retelltest.OpListRetellLLMs, http.StatusUnauthorized, "", -1)
+			}
+		}})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), provision.RunVariable, "the error says how to find what may exist")
+		assert.Contains(t, pb.get(t).ProvisioningError, "looking for it failed")
+	})
+}
