@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/askproai/askpro/internal/ctxtime"
 	"sync"
 	"time"
 
@@ -98,20 +99,6 @@ func budgetShape(perMinute int, opts *BudgetOpts) (burst, refill int, err error)
 	return burst, perMinute - burst, nil
 }
 
-func sleepTimer(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // fits reports whether a wait of d ends before ctx's deadline.
 func fits(ctx context.Context, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
@@ -154,7 +141,7 @@ func NewLocalBudget(perMinute int, opts *BudgetOpts) (*LocalBudget, error) {
 		burst: burst,
 		limit: rate.Limit(float64(refill) / 60),
 		now:   time.Now,
-		sleep: sleepTimer,
+		sleep: ctxtime.Sleep,
 		keys:  make(map[string]*localKey),
 	}
 	if opts != nil && opts.Now != nil {
@@ -268,7 +255,7 @@ func NewRedisBudget(client redis.UniversalClient, perMinute int, opts *BudgetOpt
 		rdb:    client,
 		limit:  redis_rate.Limit{Rate: refill, Burst: burst, Period: time.Minute},
 		prefix: DefaultRedisBudgetPrefix,
-		sleep:  sleepTimer,
+		sleep:  ctxtime.Sleep,
 	}
 	if opts != nil && opts.Prefix != "" {
 		b.prefix = opts.Prefix

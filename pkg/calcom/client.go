@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/askproai/askpro/internal/ctxtime"
+	"github.com/askproai/askpro/internal/hosturl"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -163,7 +165,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = sleepTimer
+		c.sleep = ctxtime.Sleep
 	}
 	return c, nil
 }
@@ -175,23 +177,11 @@ func parseBaseURL(s string) (string, error) {
 	if s == "" {
 		s = DefaultBaseURL
 	}
-	u, err := url.Parse(s)
+	base, _, err := hosturl.Parse(s, DefaultBaseURL)
 	if err != nil {
-		return "", fmt.Errorf("calcom: base URL %q: %w", s, err)
+		return "", fmt.Errorf("calcom: %w", err)
 	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("calcom: base URL %q: the scheme must be http or https", s)
-	case u.Host == "":
-		return "", fmt.Errorf("calcom: base URL %q has no host", s)
-	case u.User != nil:
-		return "", fmt.Errorf("calcom: base URL must not hold user info")
-	case u.Path != "" && u.Path != "/":
-		return "", fmt.Errorf("calcom: base URL %q: give the host only (like %s), the client adds /v2/...", s, DefaultBaseURL)
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("calcom: base URL %q must have no query or fragment", s)
-	}
-	return u.Scheme + "://" + u.Host, nil
+	return base, nil
 }
 
 // retryPolicy says which failures of a request may be sent again.

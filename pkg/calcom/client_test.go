@@ -30,10 +30,10 @@ func TestNew_Config(t *testing.T) {
 	}{
 		{"no key", calcom.Config{}, "API key is required"},
 		{"key with newline", calcom.Config{APIKey: "cal_x\r\nX-Evil: 1"}, "control characters"},
-		{"path", calcom.Config{APIKey: testKey, BaseURL: "https://api.cal.com/v2"}, "host only"},
+		{"path", calcom.Config{APIKey: testKey, BaseURL: "https://api.cal.com/v2"}, "host without a path"},
 		{"scheme", calcom.Config{APIKey: testKey, BaseURL: "ftp://api.cal.com"}, "http or https"},
 		{"no host", calcom.Config{APIKey: testKey, BaseURL: "https://"}, "no host"},
-		{"query", calcom.Config{APIKey: testKey, BaseURL: "https://api.cal.com?x=1"}, "no query"},
+		{"query", calcom.Config{APIKey: testKey, BaseURL: "https://api.cal.com?x=1"}, "must not have a query"},
 		{"retries", calcom.Config{APIKey: testKey, MaxRetries: -2}, "max retries"},
 		{"timeout", calcom.Config{APIKey: testKey, Timeout: -time.Second}, "negative"},
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"github.com/askproai/askpro/internal/ctxtime"
 	"io"
 	"net"
 	"syscall"
@@ -130,7 +131,7 @@ func retry(ctx context.Context, attempts int, delay time.Duration, retryable fun
 		}
 		wait := backoff(delay, attempt)
 		onRetry(attempt, wait, err)
-		if werr := sleep(ctx, wait); werr != nil {
+		if werr := ctxtime.Sleep(ctx, wait); werr != nil {
 			return fmt.Errorf("pool: retry wait: %w (last error: %w)", werr, err)
 		}
 	}
@@ -147,18 +148,6 @@ func backoff(delay time.Duration, attempt int) time.Duration {
 		d *= 2
 	}
 	return d
-}
-
-// sleep waits for d or until ctx ends, whichever is first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY

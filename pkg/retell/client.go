@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/askproai/askpro/internal/ctxtime"
+	"github.com/askproai/askpro/internal/hosturl"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -191,7 +193,7 @@ func New(cfg Config) (*Client, error) {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = realSleep
+		c.sleep = ctxtime.Sleep
 	}
 	breakers := cfg.Breakers
 	if breakers == nil {
@@ -207,39 +209,11 @@ func parseBaseURL(raw string) (base, host string, err error) {
 	if raw == "" {
 		raw = DefaultBaseURL
 	}
-	u, perr := url.Parse(raw)
-	if perr != nil {
-		return "", "", fmt.Errorf("%w: base URL does not parse", ErrInvalidConfig)
+	base, host, err = hosturl.Parse(raw, DefaultBaseURL)
+	if err != nil {
+		return "", "", fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
-	shown := u.Redacted()
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", "", fmt.Errorf("%w: base URL %q must be http or https", ErrInvalidConfig, shown)
-	case u.Host == "" || u.Hostname() == "":
-		return "", "", fmt.Errorf("%w: base URL %q has no host", ErrInvalidConfig, shown)
-	case u.User != nil:
-		return "", "", fmt.Errorf("%w: base URL %q must not carry user info", ErrInvalidConfig, shown)
-	case u.Path != "" && u.Path != "/":
-		return "", "", fmt.Errorf("%w: base URL %q must be a host without a path (the client appends /create-agent, ...)", ErrInvalidConfig, shown)
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", "", fmt.Errorf("%w: base URL %q must not have a query or fragment", ErrInvalidConfig, shown)
-	}
-	return u.Scheme + "://" + u.Host, strings.ToLower(u.Host), nil
-}
-
-// realSleep waits d or until ctx is done.
-func realSleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return base, host, nil
 }
 
 // call is one API operation.
