@@ -23,7 +23,7 @@ import (
 // allTables is the schema's table list, sorted.
 var allTables = []string{
 	"api_keys", "appointments", "audit_log", "branches", "calls", "companies",
-	"customers", "payments", "services", "webhook_events", "working_hours",
+	"customers", "function_calls", "payments", "services", "webhook_events", "working_hours",
 }
 
 // dialectCase runs a test on one dialect. newURL returns a fresh, empty

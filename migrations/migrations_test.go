@@ -45,7 +45,7 @@ func TestLatest(t *testing.T) {
 			assert.Equal(t, tt.want, migrations.Latest(tt.dialect))
 		})
 	}
-	assert.Equal(t, uint(9), migrations.Latest(migrations.DialectSQLite), "update this test when adding a migration")
+	assert.Equal(t, uint(10), migrations.Latest(migrations.DialectSQLite), "update this test when adding a migration")
 }
 
 // TestRoundTrip migrates up, down one step at a time, up, down all at once
@@ -152,6 +152,7 @@ func TestStatusAndForce(t *testing.T) {
 				{Version: 7, Name: "processing_merge"},
 				{Version: 8, Name: "tenancy_api"},
 				{Version: 9, Name: "provisioning"},
+				{Version: 10, Name: "function_calls"},
 			}
 			if diff := cmp.Diff(want, st); diff != "" {
 				t.Errorf("Status after Force(2) (-want +got):\n%s", diff)
