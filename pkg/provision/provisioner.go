@@ -336,18 +336,16 @@ func (r *run) remote(ctx context.Context) *StepError {
 		r.step(StepLLM, start, "", err)
 		return &StepError{Step: StepLLM, Err: err}
 	}
-	if detail, err := r.llm(ctx, existing); err != nil {
-		r.step(StepLLM, start, "", err)
+	detail, err := r.llm(ctx, existing)
+	r.step(StepLLM, start, detail, err)
+	if err != nil {
 		return &StepError{Step: StepLLM, Err: err}
-	} else {
-		r.step(StepLLM, start, detail, nil)
 	}
 	start = r.p.now()
-	if detail, err := r.agent(ctx, existing); err != nil {
-		r.step(StepAgent, start, "", err)
+	detail, err = r.agent(ctx, existing)
+	r.step(StepAgent, start, detail, err)
+	if err != nil {
 		return &StepError{Step: StepAgent, Err: err}
-	} else {
-		r.step(StepAgent, start, detail, nil)
 	}
 	start = r.p.now()
 	err = r.client.PublishAgentVersion(ctx, r.agentID, retell.PublishRequest{Version: r.draftVersion,
