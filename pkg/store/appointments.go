@@ -103,3 +103,21 @@ func (r *Appointments) List(ctx context.Context, page Page) ([]Appointment, erro
 	return queryList(ctx, r.s.db, "list appointments", scanAppointment,
 		"SELECT "+appointmentCols+" FROM appointments WHERE company_id = ? ORDER BY starts_at, id"+page.sql(), cid)
 }
+
+// maxUpcoming bounds [Appointments.UpcomingForCustomer].
+const maxUpcoming = 50
+
+// UpcomingForCustomer returns the context's company's booked appointments of
+// a customer that start after after, ordered by start time (then id), at
+// most 50: what a caller may cancel or reschedule. Cancelled and
+// rescheduled appointments are not listed; a customer of another company
+// has none here. Errors: tenant.ErrNoTenant.
+func (r *Appointments) UpcomingForCustomer(ctx context.Context, customerID int64, after time.Time) ([]Appointment, error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return queryList(ctx, r.s.db, "list upcoming appointments", scanAppointment,
+		"SELECT "+appointmentCols+" FROM appointments WHERE company_id = ? AND customer_id = ? AND status = ? AND starts_at > ? "+
+			"ORDER BY starts_at, id LIMIT ?", cid, customerID, AppointmentBooked, after.UTC().Truncate(time.Microsecond), maxUpcoming)
+}

@@ -193,6 +193,10 @@ func scopingCases() map[string]scopingCase {
 				EndsAt: f.appointment.EndsAt, Status: store.AppointmentCancelled, CancellationReason: "fremd"}}
 		}), conflict},
 		"Appointments.MarkRescheduled": {args(func(f scopingFixture) []any { return []any{f.appointment.CalcomBookingUID} }), hidden},
+		// A's customer's upcoming appointment, asked for by B with A's customer id.
+		"Appointments.UpcomingForCustomer": {args(func(f scopingFixture) []any {
+			return []any{f.customer.ID, f.appointment.StartsAt.Add(-time.Hour)}
+		}), hidden},
 
 		"Payments.GetByObjectID": {args(func(f scopingFixture) []any { return []any{f.payment.StripeObjectID} }), hidden},
 		"Payments.List":          {page, hidden},
