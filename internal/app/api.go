@@ -6,6 +6,7 @@ import (
 
 	"github.com/askproai/askpro/pkg/api"
 	"github.com/askproai/askpro/pkg/apikey"
+	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/ingest"
 	"github.com/askproai/askpro/pkg/queue"
@@ -117,10 +118,22 @@ func (a *App) buildTenancy(cfg *config.Config) ([]server.Route, error) {
 		return nil, err
 	}
 
+	// The functions' limit is a flood guard too, kept in process for the
+	// same reason: the agent's functions sit on the caller's line.
+	functionsPerIP, err := limitOn(ratelimit.NewLocal(ratelimit.LocalConfig{}), "functions_per_ip", limits.FunctionsPerIP, byIP)
+	if err != nil {
+		return nil, err
+	}
+
 	a.apiStack = func(h http.Handler) http.Handler {
 		return perIP(a.Keys.Middleware(perKey(a.Chain.Middleware(h))))
 	}
 	routes := []server.Route{{Pattern: ingest.WebhookPattern, Handler: webhooksPerIP(a.Webhooks)}}
+	if a.Functions != nil {
+		fh := functionsPerIP(a.Functions)
+		routes = append(routes, server.Route{Pattern: booking.FunctionsPattern, Handler: fh},
+			server.Route{Pattern: booking.InboundPattern, Handler: fh})
+	}
 	for _, r := range a.API.Routes() {
 		routes = append(routes, server.Route{Pattern: r.Pattern, Handler: a.APIStack(r.Handler)})
 	}

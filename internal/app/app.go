@@ -37,6 +37,7 @@ import (
 	"github.com/askproai/askpro/pkg/server"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/askproai/askpro/pkg/webhook"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -67,6 +68,11 @@ type Options struct {
 	// WorkerName names this process's leases (locked_by). Empty means
 	// hostname:pid.
 	WorkerName string
+	// Functions serve the agent's custom functions at
+	// POST /retell/functions/{name}, by name (the Cal.com-backed ones from
+	// pkg/booking). A name it lacks answers 404; nil serves none, while
+	// /retell/inbound is served all the same.
+	Functions map[string]booking.Function
 }
 
 // App is the composed process. Its fields are for the commands and tests
@@ -102,6 +108,10 @@ type App struct {
 	Inbox *queue.Inbox
 	// Webhooks serves POST /webhooks/{provider}.
 	Webhooks *ingest.Webhooks
+	// Functions serves POST /retell/functions/{name} and POST
+	// /retell/inbound, verified with retell.api_key; nil (not served) when
+	// that key is not set.
+	Functions *booking.Functions
 	// Server is the HTTP server with every route mounted.
 	Server *server.Server
 	// Handlers routes stored events to their processing: the booking
@@ -294,6 +304,23 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	})
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Retell.APIKey != "" {
+		rv, err := webhook.NewRetell(webhook.RetellConfig{APIKey: cfg.Retell.APIKey})
+		if err != nil {
+			return nil, &config.KeyError{Key: "retell.api_key", Err: err}
+		}
+		if a.Functions, err = booking.NewFunctions(booking.FunctionsConfig{
+			Store:      a.Store,
+			Verifier:   rv,
+			Functions:  opts.Functions,
+			Logger:     log,
+			Registerer: a.Registry,
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		log.WarnContext(ctx, "retell: no retell.api_key, so /retell/functions and /retell/inbound are not served (they are always verified)")
 	}
 	if len(eps.unverified) > 0 {
 		log.WarnContext(ctx, "SECURITY: --insecure-skip-verify is set: webhook signatures of these providers are NOT verified. Never use this in production.",

@@ -84,4 +84,17 @@
 // check when metadata names one). The branch by number, the services of an
 // event type and a company's existence are cached in the process for
 // [Config.CacheTTL] (5 s by default; hits only).
+//
+// # The agent's functions and the inbound webhook
+//
+// [NewFunctions] serves Retell's custom functions at [FunctionsPattern]
+// and the inbound call webhook at [InboundPattern] (signed like Retell
+// webhooks). Each call of a function acts once: the first request claims
+// its function_calls row ([store.FunctionCalls.Claim]) keyed by call id,
+// name and the SHA-256 of the canonical arguments, runs the [Function]
+// under its budget and records the answer; repeats, concurrent or later,
+// in this process or another, wait for that row and answer its bytes. A
+// run whose process died is taken over once its lease (budget plus grace)
+// has expired. Past the budget the caller hears a polite German fallback,
+// never silence; the inbound webhook reads only indexed rows and caches.
 package booking

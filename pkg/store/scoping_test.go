@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -32,6 +33,8 @@ type scopingFixture struct {
 	eventType   int64
 	apiKey      store.APIKey
 	apiKeyHash  string
+	fnKey       store.FunctionCallKey
+	fnCall      store.FunctionCall // running, so that a foreign Complete or Release would show
 }
 
 func seedScoping(t *testing.T, st *store.Store, b testBundle) scopingFixture {
@@ -67,6 +70,11 @@ func seedScoping(t *testing.T, st *store.Store, b testBundle) scopingFixture {
 	require.NoError(t, err)
 	f.apiKey, f.apiKeyHash = key, secret.Hash()
 	require.NoError(t, st.Companies.SetCalcomAPIKey(b.sys, a.ID, scopeSealedA))
+	f.fnKey = store.FunctionCallKey{CallID: "call_scope_a", Name: "book_appointment", ArgsHash: strings.Repeat("ab", 32)}
+	var claimed bool
+	f.fnCall, claimed, err = st.FunctionCalls.Claim(aCtx, f.fnKey, time.Hour)
+	require.NoError(t, err)
+	require.True(t, claimed)
 	return f
 }
 
@@ -192,6 +200,9 @@ func scopingCases() map[string]scopingCase {
 			return []any{store.AppointmentEvent{UID: f.appointment.CalcomBookingUID, StartsAt: f.appointment.StartsAt,
 				EndsAt: f.appointment.EndsAt, Status: store.AppointmentCancelled, CancellationReason: "fremd"}}
 		}), conflict},
+		"Appointments.NextOfCustomer": {args(func(f scopingFixture) []any {
+			return []any{f.customer.ID, f.appointment.StartsAt.Add(-time.Hour)}
+		}), hidden},
 		"Appointments.MarkRescheduled": {args(func(f scopingFixture) []any { return []any{f.appointment.CalcomBookingUID} }), hidden},
 		// A's customer's upcoming appointment, asked for by B with A's customer id.
 		"Appointments.UpcomingForCustomer": {args(func(f scopingFixture) []any {
@@ -209,6 +220,14 @@ func scopingCases() map[string]scopingCase {
 			return []any{store.AuditEntry{CompanyID: &f.a, Actor: "b", Action: "scope.forge"}}
 		}), systemOnly},
 		"AuditLog.List": {page, hidden},
+
+		// A's call id is refused, never answered with A's row.
+		"FunctionCalls.Claim": {args(func(f scopingFixture) []any { return []any{f.fnKey, time.Minute} }), conflict},
+		"FunctionCalls.Complete": {args(func(f scopingFixture) []any {
+			return []any{f.fnCall.ID, store.FunctionCallDone, json.RawMessage(`{"result":"fremd"}`)}
+		}), hidden},
+		"FunctionCalls.Release": {args(func(f scopingFixture) []any { return []any{f.fnCall.ID} }), hidden},
+		"FunctionCalls.Get":     {args(func(f scopingFixture) []any { return []any{f.fnCall.ID} }), hidden},
 
 		"APIKeys.Create": {args(func(f scopingFixture) []any { return []any{store.NewAPIKey{CompanyID: f.a, Name: "forged"}} }), systemOnly},
 		"APIKeys.Get":    {args(func(f scopingFixture) []any { return []any{f.apiKey.ID} }), hidden},
@@ -336,7 +355,7 @@ func assertNotCompany(t *testing.T, id string, v reflect.Value, a int64) {
 func snapshotCompany(t *testing.T, b testBundle, a int64) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
-	tables := []string{"branches", "services", "working_hours", "customers", "calls", "appointments", "payments", "audit_log", "api_keys", "webhook_events"}
+	tables := []string{"branches", "services", "working_hours", "customers", "calls", "appointments", "payments", "audit_log", "api_keys", "webhook_events", "function_calls"}
 	out := map[string][]string{}
 	dump := func(table, where string) {
 		rows, err := b.pool.DB().QueryContext(ctx, "SELECT * FROM "+table+" WHERE "+where+" ORDER BY id", a)

@@ -80,6 +80,8 @@ type Store struct {
 	Payments     *Payments
 	AuditLog     *AuditLog
 	APIKeys      *APIKeys
+	// FunctionCalls is the exactly-once record of the agent's function calls.
+	FunctionCalls *FunctionCalls
 }
 
 // querier is what *sql.DB and *sql.Tx have in common: the repositories read
@@ -127,6 +129,7 @@ func (s *Store) wire() {
 	s.Payments = &Payments{s}
 	s.AuditLog = &AuditLog{s}
 	s.APIKeys = &APIKeys{s}
+	s.FunctionCalls = &FunctionCalls{s}
 }
 
 // WithTx returns a Store whose repositories read and write through tx, so
