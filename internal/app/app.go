@@ -69,9 +69,9 @@ type Options struct {
 	// hostname:pid.
 	WorkerName string
 	// Functions serve the agent's custom functions at
-	// POST /retell/functions/{name}, by name (the Cal.com-backed ones from
-	// pkg/booking). A name it lacks answers 404; nil serves none, while
-	// /retell/inbound is served all the same.
+	// POST /retell/functions/{name}, by name. Nil means pkg/booking's
+	// Cal.com-backed four (booking.NewCalendarFunctions on the App's store
+	// and Cal.com accounts); a name the map lacks answers 404.
 	Functions map[string]booking.Function
 }
 
@@ -310,10 +310,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		if err != nil {
 			return nil, &config.KeyError{Key: "retell.api_key", Err: err}
 		}
+		fns := opts.Functions
+		if fns == nil {
+			if fns, err = booking.NewCalendarFunctions(booking.CalendarConfig{Store: a.Store, Calendars: a.Calcom,
+				Logger: log}); err != nil {
+				return nil, err
+			}
+		}
 		if a.Functions, err = booking.NewFunctions(booking.FunctionsConfig{
 			Store:      a.Store,
 			Verifier:   rv,
-			Functions:  opts.Functions,
+			Functions:  fns,
 			Logger:     log,
 			Registerer: a.Registry,
 		}); err != nil {

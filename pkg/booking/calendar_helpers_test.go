@@ -3,11 +3,11 @@ package booking_test
 import (
 	"context"
 	"encoding/json"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/askproai/askpro/internal/dbtest"
+	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
@@ -106,12 +106,11 @@ func (b calBundle) serve(t *testing.T, ctx context.Context, c booking.Call) book
 	return ans
 }
 
-// fixtureCall reads a Retell function-call fixture (testdata, copied from
-// ../shared/fixtures/retell) into a Call of the salon.
+// fixtureCall reads a Retell function-call fixture of
+// ../shared/fixtures/retell into a Call of the salon.
 func (b calBundle) fixtureCall(t *testing.T, file string) booking.Call {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/" + file)
-	require.NoError(t, err)
+	raw := testenv.Fixture(t, "retell", file)
 	var f struct {
 		Name string          `json:"name"`
 		Args json.RawMessage `json:"args"`
