@@ -313,7 +313,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		fns := opts.Functions
 		if fns == nil {
 			if fns, err = booking.NewCalendarFunctions(booking.CalendarConfig{Store: a.Store, Calendars: a.Calcom,
-				Logger: log}); err != nil {
+				Logger: log, Registerer: a.Registry}); err != nil {
 				return nil, err
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -51,6 +52,9 @@ type CalendarConfig struct {
 	// PhoneRegion is the region of a customer_phone written without a
 	// country code. Zero means "DE".
 	PhoneRegion string
+	// Registerer takes askproai_bookings_total{status,branch}. Nil counts
+	// into a counter no registry exports.
+	Registerer prometheus.Registerer
 }
 
 // NewCalendarFunctions returns the agent's four calendar functions by name
@@ -101,11 +105,15 @@ func NewCalendarFunctions(cfg CalendarConfig) (map[string]Function, error) {
 	if cal.region == "" {
 		cal.region = "DE"
 	}
+	bookings, err := newBookingsCounter(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]Function{
 		FuncCheckAvailability:     FunctionFunc(cal.checkAvailability),
-		FuncBookAppointment:       FunctionFunc(cal.bookAppointment),
-		FuncCancelAppointment:     FunctionFunc(cal.cancelAppointment),
-		FuncRescheduleAppointment: FunctionFunc(cal.rescheduleAppointment),
+		FuncBookAppointment:       bookings.counted(FuncBookAppointment, FunctionFunc(cal.bookAppointment)),
+		FuncCancelAppointment:     bookings.counted(FuncCancelAppointment, FunctionFunc(cal.cancelAppointment)),
+		FuncRescheduleAppointment: bookings.counted(FuncRescheduleAppointment, FunctionFunc(cal.rescheduleAppointment)),
 	}, nil
 }
 
