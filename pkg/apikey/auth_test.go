@@ -158,7 +158,13 @@ func TestAuthenticate(t *testing.T) {
 		assert.ErrorIs(t, err, apikey.ErrUnknown)
 		require.Equal(t, int64(4), b.lookups.Load())
 
-		for _, s := range []string{"", "nope", secret.Reveal() + "x", secret.Reveal()[:apikey.Len-1] + "0", "Bearer " + secret.Reveal()} {
+		// The key with its last character changed (to one it is not: a
+		// key that already ends in "0" would otherwise stay valid).
+		lastChanged := secret.Reveal()[:apikey.Len-1] + "0"
+		if lastChanged == secret.Reveal() {
+			lastChanged = secret.Reveal()[:apikey.Len-1] + "1"
+		}
+		for _, s := range []string{"", "nope", secret.Reveal() + "x", lastChanged, "Bearer " + secret.Reveal()} {
 			_, err = a.Authenticate(ctx, s)
 			assert.ErrorIs(t, err, apikey.ErrMalformed, "%q", s)
 		}
