@@ -194,14 +194,13 @@ func tools(d BranchData, base string) []retell.Tool {
 func analysis(d BranchData) []retell.AnalysisField {
 	fields := []retell.AnalysisField{
 		{Type: "string", Name: "customer_name", Description: "Name der anrufenden Person", Examples: []string{"Anna Schmidt"}},
-		{Type: "boolean", Name: "appointment_booked", Description: "Wurde ein Termin verbindlich gebucht?"},
-		{Type: "string", Name: "appointment_start", Description: "Beginn des gebuchten Termins als ISO-8601 mit Offset",
-			Examples: []string{"2026-03-12T14:00:00+01:00"}},
 	}
 	if names := serviceNames(d); len(names) > 0 {
-		fields = append(fields[:1], append([]retell.AnalysisField{
-			{Type: "enum", Name: "service", Description: "Gebuchte oder angefragte Leistung", Choices: names},
-		}, fields[1:]...)...)
+		fields = append(fields, retell.AnalysisField{Type: "enum", Name: "service", Description: "Gebuchte oder angefragte Leistung", Choices: names})
 	}
-	return fields
+	return append(fields,
+		retell.AnalysisField{Type: "boolean", Name: "appointment_booked", Description: "Wurde ein Termin verbindlich gebucht?"},
+		retell.AnalysisField{Type: "string", Name: "appointment_start", Description: "Beginn des gebuchten Termins als ISO-8601 mit Offset",
+			Examples: []string{"2026-03-12T14:00:00+01:00"}},
+	)
 }

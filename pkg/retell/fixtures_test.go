@@ -9,8 +9,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/retell"
-	"github.com/askproai/askpro/pkg/retell/internal/fixture"
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -42,7 +42,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			raw := fixture.Read(t, tt.file)
+			raw := testenv.Fixture(t, "retell", tt.file)
 			v := tt.into()
 			dec := json.NewDecoder(bytes.NewReader(raw))
 			dec.DisallowUnknownFields()
@@ -61,7 +61,7 @@ func TestFixturesRoundTrip(t *testing.T) {
 func TestFixturesDecodeIntoTypedFields(t *testing.T) {
 	t.Parallel()
 	var llm retell.LLM
-	require.NoError(t, json.Unmarshal(fixture.Read(t, "create_retell_llm_response.json"), &llm))
+	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "create_retell_llm_response.json"), &llm))
 	assert.Equal(t, "llm_9d2e4f6a8b0c1d3e5f7a9b1c3d5e7f90", llm.LLMID)
 	assert.Equal(t, 0, llm.Version)
 	assert.False(t, llm.IsPublished)
@@ -91,7 +91,7 @@ func TestFixturesDecodeIntoTypedFields(t *testing.T) {
 	assert.Equal(t, ptr(15000), llm.GeneralTools[2].TimeoutMS)
 
 	var agent retell.Agent
-	require.NoError(t, json.Unmarshal(fixture.Read(t, "create_agent_response.json"), &agent))
+	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "create_agent_response.json"), &agent))
 	assert.Equal(t, "agent_4b1e9c7d2a6f4e8b9c0d1a2b3c4d5e6f", agent.AgentID)
 	assert.Equal(t, 0, agent.Version)
 	assert.False(t, agent.IsPublished)
@@ -115,7 +115,7 @@ func TestFixturesDecodeIntoTypedFields(t *testing.T) {
 // becomes an *APIError with its message.
 func TestFixtureErrorBodyDecodes(t *testing.T) {
 	t.Parallel()
-	body := fixture.Read(t, "error_response.json")
+	body := testenv.Fixture(t, "retell", "error_response.json")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
@@ -155,15 +155,15 @@ func TestFakeAnswersFixtureRequestsLikeFixtureResponses(t *testing.T) {
 	ctx := context.Background()
 
 	var llmReq retell.LLMRequest
-	require.NoError(t, json.Unmarshal(fixture.Read(t, "create_retell_llm_request.json"), &llmReq))
+	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "create_retell_llm_request.json"), &llmReq))
 	llm, err := c.CreateRetellLLM(ctx, llmReq)
 	require.NoError(t, err)
 	sent := b.srv.RequestsTo("create-retell-llm")
 	require.Len(t, sent, 1)
-	assert.Equal(t, asTree(t, fixture.Read(t, "create_retell_llm_request.json")), asTree(t, sent[0].Body),
+	assert.Equal(t, asTree(t, testenv.Fixture(t, "retell", "create_retell_llm_request.json")), asTree(t, sent[0].Body),
 		"the client sends the fixture request unchanged")
 
-	want := fixture.Read(t, "create_retell_llm_response.json")
+	want := testenv.Fixture(t, "retell", "create_retell_llm_response.json")
 	got, err := json.Marshal(llm)
 	require.NoError(t, err)
 	assert.Equal(t, keys(t, want), keys(t, got))
@@ -173,11 +173,11 @@ func TestFakeAnswersFixtureRequestsLikeFixtureResponses(t *testing.T) {
 	assert.Equal(t, wantLLM, llm)
 
 	var agentReq retell.AgentRequest
-	require.NoError(t, json.Unmarshal(fixture.Read(t, "create_agent_request.json"), &agentReq))
+	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "create_agent_request.json"), &agentReq))
 	agentReq.ResponseEngine.LLMID = llm.LLMID
 	agent, err := c.CreateAgent(ctx, agentReq)
 	require.NoError(t, err)
-	want = fixture.Read(t, "create_agent_response.json")
+	want = testenv.Fixture(t, "retell", "create_agent_response.json")
 	got, err = json.Marshal(agent)
 	require.NoError(t, err)
 	assert.Equal(t, keys(t, want), keys(t, got))

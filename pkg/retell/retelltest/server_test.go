@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/retell"
-	"github.com/askproai/askpro/pkg/retell/internal/fixture"
 	"github.com/askproai/askpro/pkg/retell/retelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -252,13 +252,13 @@ func TestAcceptsUnknownFieldsAndTags(t *testing.T) {
 func TestFixtureRequestsAreAccepted(t *testing.T) {
 	t.Parallel()
 	srv := retelltest.Start(t, retelltest.Config{})
-	status, body := send(t, srv, "POST", "/create-retell-llm", string(fixture.Read(t, "create_retell_llm_request.json")))
+	status, body := send(t, srv, "POST", "/create-retell-llm", string(testenv.Fixture(t, "retell", "create_retell_llm_request.json")))
 	require.Equal(t, http.StatusCreated, status, body)
 	var llm retell.LLM
 	require.NoError(t, json.Unmarshal([]byte(body), &llm))
 
 	var agentReq map[string]any
-	require.NoError(t, json.Unmarshal(fixture.Read(t, "create_agent_request.json"), &agentReq))
+	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "create_agent_request.json"), &agentReq))
 	agentReq["response_engine"].(map[string]any)["llm_id"] = llm.LLMID
 	reqBody, err := json.Marshal(agentReq)
 	require.NoError(t, err)
