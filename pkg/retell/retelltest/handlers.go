@@ -210,6 +210,49 @@ func versionParam(r *http.Request) (v int, set, ok bool) {
 	return n, true, true
 }
 
+// versioned is an LLM's or an agent's state: its versions, and the API
+// object of one of them.
+type versioned[V any] interface {
+	view(v int) V
+	versionExists(v int) bool
+	latestVersion() int
+}
+
+// getVersion answers a get of the object at the request's {id}: the
+// ?version= asked for, or the latest (400 for a malformed version, 404 for
+// an unknown object or version).
+func getVersion[S versioned[V], V any](s *Server, r *http.Request, objects map[string]S) reply {
+	v, set, good := versionParam(r)
+	if !good {
+		return fail(http.StatusBadRequest, MsgBadRequest)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, found := objects[r.PathValue("id")]
+	if !found {
+		return notFound
+	}
+	if !set {
+		v = st.latestVersion()
+	}
+	if !st.versionExists(v) {
+		return notFound
+	}
+	return ok(http.StatusOK, st.view(v))
+}
+
+// deleteID answers a delete of the object at the request's {id}.
+func deleteID[S any](s *Server, r *http.Request, objects map[string]S) reply {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := r.PathValue("id")
+	if _, found := objects[id]; !found {
+		return notFound
+	}
+	delete(objects, id)
+	return ok(http.StatusNoContent, nil)
+}
+
 // ---- LLMs ----
 
 func (s *Server) createLLM(_ *http.Request, body []byte) reply {
@@ -231,23 +274,7 @@ func (s *Server) createLLM(_ *http.Request, body []byte) reply {
 }
 
 func (s *Server) getLLM(r *http.Request, _ []byte) reply {
-	v, set, good := versionParam(r)
-	if !good {
-		return fail(http.StatusBadRequest, MsgBadRequest)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.llms[r.PathValue("id")]
-	if st == nil {
-		return notFound
-	}
-	if !set {
-		v = latest(st.versions)
-	}
-	if st.versions[v] == nil {
-		return notFound
-	}
-	return ok(http.StatusOK, st.view(v))
+	return getVersion(s, r, s.llms)
 }
 
 func (s *Server) updateLLM(r *http.Request, body []byte) reply {
@@ -291,14 +318,7 @@ func (s *Server) updateLLM(r *http.Request, body []byte) reply {
 }
 
 func (s *Server) deleteLLM(r *http.Request, _ []byte) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := r.PathValue("id")
-	if s.llms[id] == nil {
-		return notFound
-	}
-	delete(s.llms, id)
-	return ok(http.StatusNoContent, nil)
+	return deleteID(s, r, s.llms)
 }
 
 func (s *Server) listLLMs(r *http.Request, _ []byte) reply {
@@ -460,23 +480,7 @@ func (s *Server) resolveEngine(e *retell.ResponseEngine) *reply {
 }
 
 func (s *Server) getAgent(r *http.Request, _ []byte) reply {
-	v, set, good := versionParam(r)
-	if !good {
-		return fail(http.StatusBadRequest, MsgBadRequest)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.agents[r.PathValue("id")]
-	if st == nil {
-		return notFound
-	}
-	if !set {
-		v = latest(st.versions)
-	}
-	if st.versions[v] == nil {
-		return notFound
-	}
-	return ok(http.StatusOK, st.view(v))
+	return getVersion(s, r, s.agents)
 }
 
 func (s *Server) updateAgent(r *http.Request, body []byte) reply {
@@ -531,14 +535,7 @@ func (s *Server) updateAgent(r *http.Request, body []byte) reply {
 }
 
 func (s *Server) deleteAgent(r *http.Request, _ []byte) reply {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	id := r.PathValue("id")
-	if s.agents[id] == nil {
-		return notFound
-	}
-	delete(s.agents, id)
-	return ok(http.StatusNoContent, nil)
+	return deleteID(s, r, s.agents)
 }
 
 // agentListItem is an item of POST /v2/list-agents (AgentListItemResponse:

@@ -419,6 +419,11 @@ func (st *llmState) view(v int) retell.LLM {
 }
 
 // view returns version v of the agent as the API shows it.
+func (st *llmState) versionExists(v int) bool   { return st.versions[v] != nil }
+func (st *llmState) latestVersion() int         { return latest(st.versions) }
+func (st *agentState) versionExists(v int) bool { return st.versions[v] != nil }
+func (st *agentState) latestVersion() int       { return latest(st.versions) }
+
 func (st *agentState) view(v int) retell.Agent {
 	av := st.versions[v]
 	a := retell.Agent{
