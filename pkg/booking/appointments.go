@@ -68,7 +68,7 @@ func (cal *calendar) mine(ctx context.Context, c Call, startArg string, loc *tim
 	} else if len(apps) == 1 {
 		return apps[0], nil, nil
 	}
-	names, err := cal.serviceNames(ctx)
+	names, err := cal.serviceNames(ctx, c)
 	if err != nil {
 		return store.Appointment{}, nil, err
 	}
@@ -92,8 +92,8 @@ func (cal *calendar) mine(ctx context.Context, c Call, startArg string, loc *tim
 }
 
 // serviceNames maps the company's service ids to names.
-func (cal *calendar) serviceNames(ctx context.Context) (map[int64]string, error) {
-	svcs, err := cal.st.Services.ListByBranch(ctx, 0)
+func (cal *calendar) serviceNames(ctx context.Context, c Call) (map[int64]string, error) {
+	svcs, err := cal.listServices(ctx, c, 0)
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
@@ -152,7 +152,7 @@ func (cal *calendar) cancelAppointment(ctx context.Context, c Call) (Answer, err
 
 // forgetAround drops the cached slots of the day of t for a service.
 func (cal *calendar) forgetAround(ctx context.Context, c Call, serviceID int64, t time.Time, loc *time.Location) {
-	svc, err := cal.st.Services.Get(ctx, serviceID)
+	svc, err := cal.service(ctx, c, serviceID)
 	if err != nil || svc.CalcomEventTypeID == nil {
 		return
 	}
@@ -198,7 +198,7 @@ func (cal *calendar) rescheduleAppointment(ctx context.Context, c Call) (Answer,
 	if app.ServiceID == nil {
 		return Answer{}, fmt.Errorf("appointment %s has no service", app.CalcomBookingUID)
 	}
-	svc, err := cal.st.Services.Get(tctx, *app.ServiceID)
+	svc, err := cal.service(tctx, c, *app.ServiceID)
 	if err != nil {
 		return Answer{}, fmt.Errorf("service of appointment %s: %w", app.CalcomBookingUID, err)
 	}

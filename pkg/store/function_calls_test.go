@@ -52,6 +52,10 @@ func TestFunctionCallsClaimOnce(t *testing.T) {
 		assert.Equal(t, store.FunctionCallDone, done.Status)
 		assert.Nil(t, done.LockedUntil, "a finished row holds no lease")
 		assert.JSONEq(t, `{"result":"Gebucht","status":"ok"}`, string(done.Result))
+		stored, err := st.FunctionCalls.Get(ctx, ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, string(stored.Result), string(done.Result), "Complete answers the stored bytes")
+		assert.Equal(t, store.FunctionCallDone, stored.Status)
 
 		// A repeat gets the first answer; a second Complete changes nothing.
 		again, claimed, err := st.FunctionCalls.Claim(ctx, key, time.Minute)
