@@ -121,7 +121,7 @@ func NewCalendarFunctions(cfg CalendarConfig) (map[string]Function, error) {
 		return nil, err
 	}
 	return map[string]Function{
-		FuncCheckAvailability:     FunctionFunc(cal.checkAvailability),
+		FuncCheckAvailability:     ReadOnly(FunctionFunc(cal.checkAvailability)),
 		FuncBookAppointment:       bookings.counted(FuncBookAppointment, FunctionFunc(cal.bookAppointment)),
 		FuncCancelAppointment:     bookings.counted(FuncCancelAppointment, FunctionFunc(cal.cancelAppointment)),
 		FuncRescheduleAppointment: bookings.counted(FuncRescheduleAppointment, FunctionFunc(cal.rescheduleAppointment)),

@@ -207,6 +207,67 @@ func (r *FunctionCalls) Complete(ctx context.Context, id int64, status string, r
 	return r.Get(ctx, id)
 }
 
+// Find returns the row of key for the context's company: a read, no lock.
+// Errors: ErrNotFound, ErrConflict (the key is another company's),
+// *ValidationError, tenant.ErrNoTenant.
+func (r *FunctionCalls) Find(ctx context.Context, key FunctionCallKey) (FunctionCall, error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return FunctionCall{}, err
+	}
+	if err := checkFunctionCallKey(key); err != nil {
+		return FunctionCall{}, err
+	}
+	f, err := r.byKey(ctx, key)
+	if err != nil {
+		return FunctionCall{}, err
+	}
+	if f.CompanyID != cid {
+		return FunctionCall{}, fmt.Errorf("find function call: %w: the call id belongs to another company", ErrConflict)
+	}
+	return f, nil
+}
+
+// Record stores the finished answer of a call that needed no claim (a
+// function that changes nothing, whose repeats may run it again): a row
+// with status done or failed and result, in one statement. When the key
+// is already recorded, the first answer stays and is returned with
+// recorded=false. Errors: *ValidationError, ErrConflict (the key is
+// another company's), tenant.ErrNoTenant, database errors.
+func (r *FunctionCalls) Record(ctx context.Context, key FunctionCallKey, status string, result json.RawMessage) (_ FunctionCall, recorded bool, _ error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return FunctionCall{}, false, err
+	}
+	if err := checkFunctionCallKey(key); err != nil {
+		return FunctionCall{}, false, err
+	}
+	if status != FunctionCallDone && status != FunctionCallFailed {
+		return FunctionCall{}, false, invalid("status", "must be %s or %s, got %q", FunctionCallDone, FunctionCallFailed, status)
+	}
+	if !json.Valid(result) {
+		return FunctionCall{}, false, invalid("result", "is not JSON")
+	}
+	now := r.s.nowUTC()
+	res, err := r.s.w.ExecContext(ctx,
+		"INSERT INTO function_calls (company_id, call_id, name, args_hash, status, result, created_at, updated_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		cid, key.CallID, key.Name, key.ArgsHash, status, string(result), now, now)
+	if err == nil {
+		id, err := res.LastInsertId()
+		if err != nil {
+			return FunctionCall{}, false, fmt.Errorf("record function call: %w", err)
+		}
+		return FunctionCall{ID: id, CompanyID: cid, CallID: key.CallID, Name: key.Name, ArgsHash: key.ArgsHash,
+			Status: status, Result: result, CreatedAt: now, UpdatedAt: now}, true, nil
+	}
+	if !pool.IsUniqueViolation(err) {
+		return FunctionCall{}, false, fmt.Errorf("record function call: %w", err)
+	}
+	f, err := r.Find(ctx, key)
+	return f, false, err
+}
+
 // Release deletes a running row of the context's company, so that the
 // next repeat of the call acts again: for a claimed call whose answer must
 // not be kept (it ran out of time, or nothing was done and trying again is
