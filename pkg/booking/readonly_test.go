@@ -110,7 +110,9 @@ func TestReadOnlyFunctionSharesOneRunAndRecordsItsAnswer(t *testing.T) {
 	assert.Equal(t, int32(1), fn.runs.Load(), "repeats after the first answer do not run it")
 
 	// Other arguments are another call.
-	otherArgs := edit(t, body, func(m map[string]any) { m["args"] = map[string]any{"service": "Damenhaarschnitt", "date": "2026-03-13"} })
+	otherArgs := edit(t, body, func(m map[string]any) {
+		m["args"] = map[string]any{"service": "Damenhaarschnitt", "date": "2026-03-13"}
+	})
 	_, third := post(t, h, "/retell/functions/check_availability", otherArgs)
 	assert.Equal(t, int32(2), fn.runs.Load())
 	assert.EqualValues(t, 2, decodeAnswer(t, third).Data.(map[string]any)["run"])
