@@ -269,26 +269,29 @@ func (cal *calendar) rescheduledTo(ctx context.Context, cl *calcom.Client, oldUI
 }
 
 // recordReschedule stores the new booking and marks the old one
-// rescheduled, as the BOOKING_RESCHEDULED webhook handler does.
+// rescheduled, as the BOOKING_RESCHEDULED webhook handler does, in one
+// transaction.
 func (cal *calendar) recordReschedule(ctx context.Context, c Call, svc store.Service, old store.Appointment, uid string, start, end time.Time) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(tenantCtx(ctx, c)), cal.writeTimeout)
 	defer cancel()
-	ev := store.AppointmentEvent{UID: uid, StartsAt: start, EndsAt: end, Status: store.AppointmentBooked, BranchID: old.BranchID,
-		ServiceID: &svc.ID, CustomerID: old.CustomerID, Source: store.SourcePhone, RescheduledFromUID: old.CalcomBookingUID}
-	if ev.BranchID == nil {
-		ev.BranchID = &c.Branch.ID
-	}
-	if id, err := cal.callRow(wctx, c, old.CustomerID); err != nil {
-		return err
-	} else if id != 0 {
-		ev.CallID = &id
-	}
-	if err := cal.st.Appointments.Merge(wctx, ev); err != nil {
-		return fmt.Errorf("merge appointment %s: %w", uid, err)
-	}
-	prev := store.AppointmentEvent{UID: old.CalcomBookingUID, StartsAt: old.StartsAt, EndsAt: old.EndsAt, Status: store.AppointmentRescheduled}
-	if err := cal.st.Appointments.Merge(wctx, prev); err != nil {
-		return fmt.Errorf("mark %s rescheduled: %w", old.CalcomBookingUID, err)
-	}
-	return nil
+	return cal.st.Tx(wctx, func(st *store.Store) error {
+		ev := store.AppointmentEvent{UID: uid, StartsAt: start, EndsAt: end, Status: store.AppointmentBooked, BranchID: old.BranchID,
+			ServiceID: &svc.ID, CustomerID: old.CustomerID, Source: store.SourcePhone, RescheduledFromUID: old.CalcomBookingUID}
+		if ev.BranchID == nil {
+			ev.BranchID = &c.Branch.ID
+		}
+		if id, err := callRow(wctx, st, c, old.CustomerID); err != nil {
+			return err
+		} else if id != 0 {
+			ev.CallID = &id
+		}
+		if err := st.Appointments.Merge(wctx, ev); err != nil {
+			return fmt.Errorf("merge appointment %s: %w", uid, err)
+		}
+		prev := store.AppointmentEvent{UID: old.CalcomBookingUID, StartsAt: old.StartsAt, EndsAt: old.EndsAt, Status: store.AppointmentRescheduled}
+		if err := st.Appointments.Merge(wctx, prev); err != nil {
+			return fmt.Errorf("mark %s rescheduled: %w", old.CalcomBookingUID, err)
+		}
+		return nil
+	})
 }

@@ -150,6 +150,31 @@ func (s *Store) WithTx(tx *sql.Tx) *Store {
 	return c
 }
 
+// Tx runs fn with a Store whose repositories read and write through one
+// transaction on the writer, and commits it when fn returns nil (else rolls
+// it back and returns fn's error): several writes that belong together
+// (a booking's customer, call and appointment) then commit together, in
+// one commit. A deadlock, a lock wait timeout or SQLite BUSY
+// ([pool.IsTransient]) rolls back and runs fn again, at most twice more,
+// so fn must be safe to run again and keep no state of a failed attempt.
+// On a Store made by [Store.WithTx], fn runs in the caller's transaction.
+func (s *Store) Tx(ctx context.Context, fn func(st *Store) error) error {
+	if _, ok := s.w.(txQuerier); ok {
+		return fn(s)
+	}
+	return pool.WithRetry(ctx, pool.Config{RetryAttempts: 2, RetryDelay: 10 * time.Millisecond}, func(ctx context.Context) error {
+		tx, err := s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+		if err := fn(s.WithTx(tx)); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+}
+
 // inTx runs fn in a transaction on the writer: a new one that commits when
 // fn succeeds, or, for a Store made by WithTx, the caller's.
 func (s *Store) inTx(ctx context.Context, fn func(tx querier) error) error {
