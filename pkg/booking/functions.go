@@ -18,6 +18,7 @@ import (
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 )
 
 // Routes [Functions] serves (DESIGN "What processing does"; the Retell
@@ -133,9 +134,17 @@ type Functions struct {
 	branches cache[string, resolved]
 	hours    cache[int64, []store.Hours]
 
+	// flight shares one run of a read-only function between concurrent
+	// repeats; records bounds the answers being recorded in the
+	// background (full: an answer is not recorded, and a repeat runs the
+	// function again).
+	flight  singleflight.Group
+	records chan struct{}
+
 	// onWait and onFinish, when set (tests), are called when a repeat
-	// starts waiting for the first run's answer, and when a run has
-	// recorded (or released) its answer.
+	// starts waiting for the first run's answer (for a read-only function:
+	// when any request has joined the shared run), and when a run has
+	// recorded (or released, or given up recording) its answer.
 	onWait, onFinish func()
 }
 
@@ -190,6 +199,7 @@ func NewFunctions(cfg FunctionsConfig) (*Functions, error) {
 	if f.metrics, err = newFunctionMetrics(cfg.Registerer); err != nil {
 		return nil, err
 	}
+	f.records = make(chan struct{}, maxBackgroundRecords)
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc(FunctionsPattern, f.serveFunction)
 	f.mux.HandleFunc(InboundPattern, f.serveInbound)
@@ -284,8 +294,113 @@ func (f *Functions) serveFunction(w http.ResponseWriter, r *http.Request) {
 		Caller: phone.Number(f.normalize(in.Call.FromNumber)), Args: args, Received: f.now()}
 	ctx = tenant.WithCompany(ctx, res.company.ID)
 	key := store.FunctionCallKey{CallID: call.CallID, Name: name, ArgsHash: hex.EncodeToString(sum[:])}
-	out, outcome := f.once(ctx, fn, call, key, deadline, budget)
+	var (
+		out     json.RawMessage
+		outcome string
+	)
+	if ro, ok := fn.(readOnly); ok {
+		out, outcome = f.onceReadOnly(ctx, ro, call, key, deadline)
+	} else {
+		out, outcome = f.once(ctx, fn, call, key, deadline, budget)
+	}
 	f.answer(w, name, start, outcome, out)
+}
+
+// maxBackgroundRecords bounds the answers of read-only functions being
+// recorded at once.
+const maxBackgroundRecords = 256
+
+// onceReadOnly serves a function that changes nothing (see [ReadOnly]):
+// the recorded answer of the call when there is one, else one run shared
+// by this process's concurrent repeats, whose answer is recorded after it
+// is sent.
+func (f *Functions) onceReadOnly(ctx context.Context, fn readOnly, call Call, key store.FunctionCallKey, deadline time.Time) (json.RawMessage, string) {
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	row, err := f.st.FunctionCalls.Find(wctx, key)
+	switch {
+	case err == nil && row.Status != store.FunctionCallRunning:
+		return row.Result, outcomeRepeat
+	case errors.Is(err, store.ErrConflict):
+		f.log.WarnContext(ctx, "SECURITY: booking: function call id belongs to another company", "function", call.Name,
+			"call_id", call.CallID, "company_id", call.Company.ID)
+		return fallbackAnswer(fallbackError, call.Branch), outcomeConflict
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		// The answer can still be given: the function changes nothing.
+		f.log.WarnContext(ctx, "booking: function: reading an earlier answer failed; running it", "function", call.Name,
+			"call_id", call.CallID, "error", err.Error())
+	}
+	type shared struct {
+		body    json.RawMessage
+		outcome string
+	}
+	led := false // set by the run only when this request's closure is the one run
+	ch := f.flight.DoChan(key.CallID+"\x00"+key.Name+"\x00"+key.ArgsHash, func() (any, error) {
+		led = true
+		// The run serves every request that joins it: the first one
+		// going away (its caller hung up) does not end it; the deadline
+		// does.
+		rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+		defer cancel()
+		ans, err := serveSafely(rctx, fn.Function, call)
+		switch {
+		case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+			return shared{body: f.timedOut(ctx, call), outcome: outcomeTimeout}, nil
+		case err != nil:
+			f.log.ErrorContext(ctx, "booking: function failed", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+			return shared{body: fallbackAnswer(fallbackError, call.Branch), outcome: outcomeError}, nil
+		}
+		body, err := json.Marshal(ans)
+		if err != nil {
+			f.log.ErrorContext(ctx, "booking: function answer does not encode", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+			return shared{body: fallbackAnswer(fallbackError, call.Branch), outcome: outcomeError}, nil
+		}
+		if ans.Status != StatusUnavailable {
+			f.recordLater(ctx, call, key, body)
+		}
+		return shared{body: body, outcome: outcomeRan}, nil
+	})
+	if f.onWait != nil {
+		f.onWait() // this request has joined the run (its first, or a repeat)
+	}
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-wctx.Done():
+		return f.timedOut(ctx, call), outcomeTimeout
+	}
+	sh := res.Val.(shared)
+	if !led && sh.outcome == outcomeRan {
+		sh.outcome = outcomeRepeat
+	}
+	return sh.body, sh.outcome
+}
+
+// recordLater records a read-only function's answer in the background, so
+// that later repeats get it; when maxBackgroundRecords are being recorded
+// already it is not recorded (a repeat runs the function again).
+func (f *Functions) recordLater(ctx context.Context, call Call, key store.FunctionCallKey, body json.RawMessage) {
+	select {
+	case f.records <- struct{}{}:
+	default:
+		f.log.WarnContext(ctx, "booking: function answer not recorded: too many being recorded", "function", call.Name, "call_id", call.CallID)
+		if f.onFinish != nil {
+			f.onFinish()
+		}
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	go func() {
+		defer func() { <-f.records }()
+		defer cancel()
+		if _, _, err := f.st.FunctionCalls.Record(rctx, key, store.FunctionCallDone, body); err != nil {
+			f.log.WarnContext(rctx, "booking: function answer not recorded; a repeat runs it again", "function", call.Name,
+				"call_id", call.CallID, "error", err.Error())
+		}
+		if f.onFinish != nil {
+			f.onFinish()
+		}
+	}()
 }
 
 // once runs the call's function exactly once across every request and
