@@ -271,18 +271,18 @@ func (f *Functions) serveFunction(w http.ResponseWriter, r *http.Request) {
 	budget := f.Budget(name)
 	deadline := start.Add(budget)
 	res, ok, err := f.resolve(ctx, in.Call.ToNumber)
+	numbers := []slog.Attr{logging.Phone("from_number", in.Call.FromNumber), logging.Phone("to_number", in.Call.ToNumber)}
 	if err != nil {
 		logging.LogStep(ctx, f.log, slog.LevelError, logging.Step{Function: name, Step: "resolve_branch", Outcome: outcomeError,
-			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), logging.Phone("to_number", in.Call.ToNumber),
-			slog.String("error", err.Error()))
-		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeError, fallbackAnswer(fallbackError, store.Branch{}))
+			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), numbers[1], slog.String("error", err.Error()))
+		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeError, fallbackAnswer(fallbackError, store.Branch{}), numbers...)
 		return
 	}
 	if !ok {
 		// No active branch has the called number.
 		logging.LogStep(ctx, f.log, slog.LevelWarn, logging.Step{Function: name, Step: "resolve_branch", Outcome: outcomeNoBranch,
-			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), logging.Phone("to_number", in.Call.ToNumber))
-		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeNoBranch, noBranchAnswer())
+			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), numbers[1])
+		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeNoBranch, noBranchAnswer(), numbers...)
 		return
 	}
 	call := Call{CallID: in.Call.CallID, Name: name, Company: res.company, Branch: res.branch,
@@ -295,7 +295,7 @@ func (f *Functions) serveFunction(w http.ResponseWriter, r *http.Request) {
 			logging.RequestEvent(r, "call id of another company"), slog.String("function", name),
 			slog.String("call_id", call.CallID), slog.Int64("company_id", call.Company.ID))
 	}
-	f.answer(ctx, w, name, call.CallID, call.Branch.ID, start, outcome, out)
+	f.answer(ctx, w, name, call.CallID, call.Branch.ID, start, outcome, out, numbers...)
 }
 
 // once runs the call's function exactly once across every request and
@@ -473,8 +473,9 @@ func serveSafely(ctx context.Context, fn Function, c Call) (ans Answer, err erro
 }
 
 // answer writes a function's answer, counts it and logs its "answer"
-// step (branchID 0: not resolved).
-func (f *Functions) answer(ctx context.Context, w http.ResponseWriter, name, callID string, branchID int64, start time.Time, outcome string, body json.RawMessage) {
+// step (branchID 0: not resolved) with attrs (the call's numbers, masked).
+func (f *Functions) answer(ctx context.Context, w http.ResponseWriter, name, callID string, branchID int64, start time.Time, outcome string,
+	body json.RawMessage, attrs ...slog.Attr) {
 	var probe struct {
 		Status string `json:"status"`
 	}
@@ -482,7 +483,7 @@ func (f *Functions) answer(ctx context.Context, w http.ResponseWriter, name, cal
 	took := time.Since(start)
 	f.metrics.observe(name, probe.Status, outcome, took)
 	logging.LogStep(ctx, f.log, slog.LevelInfo, logging.Step{Function: name, Step: "answer", BranchID: branchID, Outcome: outcome,
-		Duration: took}, slog.String("call_id", callID), slog.String("status", probe.Status))
+		Duration: took}, append([]slog.Attr{slog.String("call_id", callID), slog.String("status", probe.Status)}, attrs...)...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)

@@ -75,8 +75,7 @@ func (f *Functions) serveInbound(w http.ResponseWriter, r *http.Request) {
 	default:
 		out.CallInbound.DynamicVariables = f.inboundVars(tenant.WithCompany(ctx, res.company.ID), res, in.CallInbound.FromNumber)
 		f.log.DebugContext(ctx, "booking: inbound: call answered", "company_id", res.company.ID, "branch_id", res.branch.ID,
-			logging.Phone("from_number", in.CallInbound.FromNumber), logging.Phone("to_number", in.CallInbound.ToNumber),
-			"customer", out.CallInbound.DynamicVariables[VarCustomerName] != "")
+			logging.Phone("from_number", in.CallInbound.FromNumber), logging.Phone("to_number", in.CallInbound.ToNumber))
 	}
 	b, _ := json.Marshal(out)
 	w.Header().Set("Content-Type", "application/json")
