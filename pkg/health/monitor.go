@@ -20,10 +20,9 @@ type Monitor struct {
 	interval time.Duration
 	timeout  time.Duration
 
-	mu   sync.Mutex
-	err  error
-	at   time.Time
-	kick chan struct{}
+	mu  sync.Mutex
+	err error
+	at  time.Time
 }
 
 // NewMonitor returns a Monitor of probe, run every interval (zero means
@@ -35,7 +34,7 @@ func NewMonitor(probe func(ctx context.Context) error, interval, timeout time.Du
 	if timeout <= 0 {
 		timeout = interval
 	}
-	return &Monitor{probe: probe, interval: interval, timeout: timeout, err: ErrNotChecked, kick: make(chan struct{}, 1)}
+	return &Monitor{probe: probe, interval: interval, timeout: timeout, err: ErrNotChecked}
 }
 
 // Run probes at once, then every interval, until ctx ends.
@@ -48,7 +47,6 @@ func (m *Monitor) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-m.kick:
 		}
 	}
 }
