@@ -257,7 +257,7 @@ func External(ping func(ctx context.Context) error, opts ExternalOpts) CheckFunc
 			err := ping(pctx)
 			cancel()
 			if err != nil {
-				last = Degraded(fmt.Sprintf("unreachable: %v", err), nil)
+				last = Degraded(fmt.Sprintf("ping failed: %v", err), nil)
 			} else {
 				last = Healthy("reachable", nil)
 			}
