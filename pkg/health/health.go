@@ -58,7 +58,7 @@ type Result struct {
 	Message string `json:"message,omitempty"`
 	// DurationMS is how long the check took, in milliseconds (set by the
 	// [Checker]).
-	DurationMS float64 `json:"duration_ms"`
+	DurationMS float64 `json:"duration_ms,omitempty"`
 	// Details are the check's measurements (counts, ages, bytes, dates).
 	Details map[string]any `json:"details,omitempty"`
 }
