@@ -136,7 +136,10 @@ func Queue(r QueueStatser, opts QueueOpts) CheckFunc {
 			"oldest_pending_time": nil,
 		}
 		if qs.OldestPending == nil {
-			return Healthy(fmt.Sprintf("%d events waiting, none available yet or none at all", total), details)
+			if total == 0 {
+				return Healthy("no events waiting", details)
+			}
+			return Healthy(fmt.Sprintf("%d events waiting, none due yet", total), details)
 		}
 		age := max(now.Sub(*qs.OldestPending), 0)
 		details["oldest_pending_age"] = age.Seconds()
