@@ -100,7 +100,9 @@ func TestHealthRemote(t *testing.T) {
 	var status atomic.Value
 	status.Store(health.StatusHealthy)
 	c, err := health.New(health.Config{Version: "v7", Checks: []health.Check{
-		{Name: "database", Run: func(context.Context) health.Result { return health.Result{Status: status.Load().(health.Status), Message: "secret detail"} }},
+		{Name: "database", Run: func(context.Context) health.Result {
+			return health.Result{Status: status.Load().(health.Status), Message: "secret detail"}
+		}},
 	}})
 	require.NoError(t, err)
 	srv := httptest.NewServer(health.Handler(c, health.HandlerOpts{Token: "tok-123"}))
