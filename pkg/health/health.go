@@ -106,8 +106,9 @@ type Config struct {
 	// Metrics, when set, fills [Report.Metrics]. [NewProcessMetrics] gives
 	// the usual one.
 	Metrics func() *Metrics
-	// Logger receives checks that fail or time out (Warn). Nil means no
-	// logging.
+	// Logger receives a check's change to degraded or unhealthy (Warn)
+	// and back to healthy (Info), once per change, not per report. Nil
+	// means no logging.
 	Logger *slog.Logger
 	// Now is the clock of the report's timestamp. Nil means time.Now.
 	Now func() time.Time
@@ -163,6 +164,9 @@ func (r Report) Redacted() Report {
 // use.
 type Checker struct {
 	cfg Config
+
+	mu   sync.Mutex
+	last map[string]Status // for logging changes only
 }
 
 // New validates cfg and returns a Checker. It returns an error for a check
@@ -194,7 +198,7 @@ func New(cfg Config) (*Checker, error) {
 		seen[c.Name] = true
 	}
 	cfg.Checks = append([]Check(nil), cfg.Checks...)
-	return &Checker{cfg: cfg}, nil
+	return &Checker{cfg: cfg, last: map[string]Status{}}, nil
 }
 
 // Run runs every check concurrently, each bounded by its timeout, and
@@ -222,12 +226,19 @@ func (c *Checker) Run(ctx context.Context) Report {
 		})
 	}
 	wg.Wait()
+	c.mu.Lock()
 	for name, res := range rep.Checks {
 		rep.Status = rep.Status.Worse(res.Status)
-		if res.Status != StatusHealthy {
-			c.cfg.Logger.WarnContext(ctx, "health: check not healthy", "check", name, "status", string(res.Status), "message", res.Message)
+		prev, seen := c.last[name]
+		c.last[name] = res.Status
+		switch {
+		case res.Status != StatusHealthy && prev != res.Status:
+			c.cfg.Logger.WarnContext(ctx, "health: check "+string(res.Status), "check", name, "status", string(res.Status), "message", res.Message)
+		case res.Status == StatusHealthy && seen && prev != StatusHealthy:
+			c.cfg.Logger.InfoContext(ctx, "health: check healthy again", "check", name)
 		}
 	}
+	c.mu.Unlock()
 	if c.cfg.Metrics != nil {
 		rep.Metrics = c.cfg.Metrics()
 	}

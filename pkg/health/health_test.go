@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,3 +202,32 @@ func TestMonitorKeepsTheLastResult(t *testing.T) {
 	assert.False(t, m.LastCheck().IsZero())
 	assert.Equal(t, n, calls.Load(), "no probe after Run returned")
 }
+
+func TestCheckerLogsChangesOnly(t *testing.T) {
+	t.Parallel()
+	var buf syncBuf
+	var status atomic.Value
+	status.Store(health.StatusDegraded)
+	c, err := health.New(health.Config{Logger: slog.New(slog.NewTextHandler(&buf, nil)), Checks: []health.Check{
+		{Name: "calcom", Run: func(context.Context) health.Result {
+			return health.Result{Status: status.Load().(health.Status), Message: "down"}
+		}},
+	}})
+	require.NoError(t, err)
+	for range 3 {
+		c.Run(context.Background())
+	}
+	assert.Equal(t, 1, strings.Count(buf.String(), "health: check degraded"), buf.String())
+	status.Store(health.StatusHealthy)
+	c.Run(context.Background())
+	c.Run(context.Background())
+	assert.Equal(t, 1, strings.Count(buf.String(), "health: check healthy again"), buf.String())
+}
+
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
