@@ -231,3 +231,39 @@ type syncBuf struct {
 
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// TestHandlerSharesARunInFlight: probes arriving while a run is in flight
+// share its report instead of running the checks again.
+func TestHandlerSharesARunInFlight(t *testing.T) {
+	t.Parallel()
+	var runs, entered atomic.Int32
+	gate := make(chan struct{})
+	c, err := health.New(health.Config{Checks: []health.Check{{Name: "slow", Run: func(ctx context.Context) health.Result {
+		runs.Add(1)
+		<-gate
+		return health.Healthy("", nil)
+	}}}})
+	require.NoError(t, err)
+	h := health.Handler(c, health.HandlerOpts{})
+	var wg sync.WaitGroup
+	codes := make([]int, 10)
+	for i := range codes {
+		wg.Go(func() {
+			rec := httptest.NewRecorder()
+			entered.Add(1)
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+			codes[i] = rec.Code
+		})
+	}
+	// Every request has arrived while the one run waits at the gate.
+	require.Eventually(t, func() bool { return runs.Load() == 1 && entered.Load() == 10 }, 5*time.Second, time.Millisecond)
+	close(gate)
+	wg.Wait()
+	for _, code := range codes {
+		assert.Equal(t, http.StatusOK, code)
+	}
+	assert.Equal(t, int32(1), runs.Load(), "ten probes, one run")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+	assert.Equal(t, int32(2), runs.Load(), "a later request starts a new run")
+}
