@@ -13,7 +13,9 @@ import (
 
 	"github.com/askproai/askpro/internal/cmdutil"
 	"github.com/askproai/askpro/internal/cmdutil/cmdutiltest"
+	"github.com/askproai/askpro/internal/dbtest"
 	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/health"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -145,4 +147,19 @@ func TestHealthRemote(t *testing.T) {
 	code = Run(context.Background(), b.Factory, []string{"health", "--url", "http://" + dead})
 	assert.Equal(t, cmdutil.ExitBad, code, "a server that cannot be asked is not healthy")
 	assert.Contains(t, b.ErrOut.String(), "error: ask http://"+dead+"/health")
+}
+
+// TestHealthLocalMySQLAndRedis: the production setup, healthy.
+func TestHealthLocalMySQLAndRedis(t *testing.T) {
+	t.Parallel()
+	b := cmdutiltest.SQLite(t)
+	b.Factory.Environ = []string{"ASKPRO_DATABASE_URL=" + dbtest.MySQL(t), "ASKPRO_REDIS_URL=" + testenv.RedisURL(t), "ASKPRO_HEALTH_DISK_MIN_FREE=1"}
+	code := Run(context.Background(), b.Factory, []string{"health", "-o", "json"})
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", b.ErrOut, b.Out)
+	var rep health.Report
+	require.NoError(t, json.Unmarshal(b.Out.Bytes(), &rep))
+	assert.Equal(t, []string{"calcom", "database", "disk", "queue", "redis", "retell"}, rep.Names())
+	assert.Equal(t, "mysql", rep.Checks["database"].Details["dialect"])
+	assert.Equal(t, health.StatusHealthy, rep.Checks["redis"].Status, rep.Checks["redis"].Message)
+	assert.Equal(t, ".", rep.Checks["disk"].Details["path"], "with MySQL the working directory")
 }
