@@ -47,7 +47,7 @@ import (
 type Options struct {
 	// Logger is the process logger. Nil means slog.Default().
 	Logger *slog.Logger
-	// Version is reported by /healthz.
+	// Version is reported by /healthz and /health.
 	Version string
 	// InsecureSkipVerify serves the webhook providers that have no secret
 	// configured, without verifying signatures. Providers whose secret is
@@ -136,6 +136,7 @@ type App struct {
 	Verified, Unverified []string
 
 	apiStack func(http.Handler) http.Handler
+	health   healthParts
 	closed   bool
 }
 
@@ -210,8 +211,6 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err := a.Registry.Register(a.Pool); err != nil {
 		return nil, fmt.Errorf("app: register pool metrics: %w", err)
 	}
-	ready := []server.Check{{Name: "database", Run: a.Pool.Ping}}
-
 	// 3. Redis and dedup.
 	if ropts != nil {
 		setRedisLogger(log)
@@ -224,12 +223,11 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		}
 		rdb := redis.NewClient(ropts)
 		a.Redis = rdb
-		if err := rdb.Ping(ctx).Err(); err != nil {
+		if err := a.newRedisMonitor(ctx, rdb); err != nil {
 			log.WarnContext(ctx, "redis: not reachable at start; dedup falls back to the database until it is", "err", err)
 		}
 		rs := dedup.NewRedisStore(rdb, dedup.RedisConfig{Pipeline: cfg.Redis.Pipeline, KeyPrefix: opts.DedupKeyPrefix})
 		a.DedupStore = rs
-		ready = append(ready, server.Check{Name: "redis", Run: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	} else {
 		a.DedupStore = dedup.NewMemoryStore(dedup.MemoryConfig{})
 		log.InfoContext(ctx, "dedup: no redis.url, using the in-process store (one process; the database UNIQUE key guards across processes)")
@@ -341,9 +339,14 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
+	healthH, err := a.buildHealth(opts.Version)
+	if err != nil {
+		return nil, err
+	}
 	a.Server, err = server.New(server.Config{
 		Routes:       routes,
-		Ready:        ready,
+		Ready:        a.readyChecks(),
+		Health:       healthH,
 		Registerer:   a.Registry,
 		Gatherer:     a.Registry,
 		MetricsToken: cfg.Metrics.Token,
@@ -404,6 +407,7 @@ func (a *App) Close() error {
 			first = err
 		}
 	}
+	a.stopHealth()
 	if a.Inbox != nil {
 		keep(a.Inbox.Close())
 	}

@@ -104,6 +104,7 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		NewCmdValidatePhone(f, nil),
 		NewCmdValidate(f, nil),
 		NewCmdProvision(f, nil),
+		NewCmdHealth(f, nil),
 	)
 	return cmdutil.RequireSubcommand(root)
 }

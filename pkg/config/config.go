@@ -31,8 +31,8 @@ const DefaultFile = "askpro.yaml"
 // by any command yet; they are accepted, shown by `askpro config show`, and
 // will be read by the feature named in their comment.
 type Config struct {
-	// Environment names the deployment ("production"). Reserved: reported by
-	// the coming /health endpoint and `askpro health`.
+	// Environment names the deployment ("production"), reported by
+	// GET /health and `askpro health`.
 	Environment string          `mapstructure:"environment"`
 	Database    DatabaseConfig  `mapstructure:"database"`
 	Redis       RedisConfig     `mapstructure:"redis"`
@@ -45,6 +45,7 @@ type Config struct {
 	Security    SecurityConfig  `mapstructure:"security"`
 	Log         LogConfig       `mapstructure:"log"`
 	RateLimit   RateLimitConfig `mapstructure:"ratelimit"`
+	Health      HealthConfig    `mapstructure:"health"`
 }
 
 // DatabaseConfig selects the database and its pool policy.
@@ -118,6 +119,10 @@ type HTTPConfig struct {
 	// salon-x (pkg/tenant's Subdomain resolver). Empty means requests are
 	// never resolved by host.
 	BaseDomain string `mapstructure:"base_domain"`
+	// TLSCert is the PEM file of the certificate clients see (served by the
+	// proxy in front of askpro, or one day by askpro itself); the health
+	// checks warn before it expires. Empty means no TLS check.
+	TLSCert string `mapstructure:"tls_cert"`
 }
 
 // QueueConfig configures the workers of askpro serve and askpro worker
@@ -342,6 +347,7 @@ func Default() Config {
 			WebhooksPerIP:  "1000/1s:2000",
 			FunctionsPerIP: "100/1s:500",
 		},
+		Health: defaultHealth(),
 	}
 }
 

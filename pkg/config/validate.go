@@ -59,6 +59,9 @@ func (c *Config) Validate() error {
 			return bad(d.key, "must not be negative, got %s", d.d)
 		}
 	}
+	if err := c.Health.validate(); err != nil {
+		return err
+	}
 	if c.Queue.Workers < 1 {
 		return bad("queue.workers", "must be >= 1, got %d", c.Queue.Workers)
 	}

@@ -12,7 +12,11 @@
 //   - GET /healthz: 200 while the process runs;
 //   - GET /readyz: the readiness checks of [Config.Ready], 200 when all pass,
 //     else 503. The body says only "ok" or "unavailable" per check; the
-//     error itself, which may name hosts, is logged, not shown;
+//     error itself, which may name hosts, is logged, not shown. The checks
+//     should read results kept by background loops, so that a probe does
+//     no I/O;
+//   - GET /health: [Config.Health] when set, the comprehensive report of
+//     pkg/health (200, or 503 when unhealthy; docs/health.md);
 //   - GET /metrics: the Prometheus [Config.Gatherer], behind the bearer
 //     token when [Config.MetricsToken] is set.
 //

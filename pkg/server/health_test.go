@@ -180,3 +180,26 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestHealthRouteIsMountedWhenGiven(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		h    http.Handler
+		want int
+	}{
+		{"given", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }), http.StatusTeapot},
+		{"nil", nil, http.StatusNotFound},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s, err := server.New(server.Config{Logger: slog.New(slog.DiscardHandler), Health: tt.h})
+			require.NoError(t, err)
+			srv := httptest.NewServer(s.Handler())
+			defer srv.Close()
+			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/health", nil)
+			code, _, _ := do(t, req)
+			assert.Equal(t, tt.want, code)
+		})
+	}
+}

@@ -37,7 +37,12 @@ type Config struct {
 	// Routes are mounted beside /healthz, /readyz and /metrics.
 	Routes []Route
 	// Ready are the readiness checks of /readyz, each bounded by 2 s.
+	// They should read a result kept by a background loop (pool.Pool's
+	// Healthy, a health.Monitor) rather than do I/O on every probe.
 	Ready []Check
+	// Health, when set, serves GET /health (the comprehensive report of
+	// pkg/health, which checks the token itself). Nil means not served.
+	Health http.Handler
 	// Registerer receives the server's collectors. Nil (with a nil
 	// Gatherer) means a new registry.
 	Registerer prometheus.Registerer
@@ -123,6 +128,9 @@ func (s *Server) routes() (h http.Handler, err error) {
 	}
 	mux.Handle("GET /healthz", s.instrument("/healthz", http.HandlerFunc(s.handleHealthz)))
 	mux.Handle("GET /readyz", s.instrument("/readyz", http.HandlerFunc(s.handleReadyz)))
+	if s.cfg.Health != nil {
+		mux.Handle("GET /health", s.instrument("/health", s.cfg.Health))
+	}
 	metricsH := promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{Registry: s.cfg.Registerer})
 	mux.Handle("GET /metrics", s.requireToken(metricsH))
 	return s.correlate(s.recoverPanics(mux)), nil
