@@ -216,10 +216,10 @@ type call struct {
 	// endpoint is path's route pattern ("/v2/bookings/{uid}/cancel"): the
 	// label of the outbound metrics, which must never see a uid.
 	endpoint string
-	query   url.Values
-	version string
-	body    any
-	policy  retryPolicy
+	query    url.Values
+	version  string
+	body     any
+	policy   retryPolicy
 	// settled reports, for a retry that follows an attempt which may have
 	// acted, whether an error answer means that attempt did (a cancel
 	// answered "already cancelled"). do then returns errSettled.
