@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,7 +25,7 @@ type bookingsCounter struct{ vec *prometheus.CounterVec }
 
 func newBookingsCounter(reg prometheus.Registerer) (*bookingsCounter, error) {
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "askproai", Name: "bookings_total",
+		Namespace: metrics.Namespace, Name: "bookings_total",
 		Help: "Outcomes of the agent's booking functions: booked, conflict (slot taken, alternatives offered), failed (Cal.com unavailable or an error), cancelled, rescheduled; by branch id.",
 	}, []string{"status", "branch"})
 	if reg != nil {
