@@ -2,7 +2,6 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -28,14 +27,9 @@ func newBookingsCounter(reg prometheus.Registerer) (*bookingsCounter, error) {
 		Namespace: metrics.Namespace, Name: "bookings_total",
 		Help: "Outcomes of the agent's booking functions: booked, conflict (slot taken, alternatives offered), failed (Cal.com unavailable or an error), cancelled, rescheduled; by branch id.",
 	}, []string{"status", "branch"})
-	if reg != nil {
-		if err := reg.Register(vec); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("booking: register bookings_total: %w", err)
-			}
-			vec = are.ExistingCollector.(*prometheus.CounterVec)
-		}
+	vec, err := metrics.Register(reg, vec)
+	if err != nil {
+		return nil, fmt.Errorf("booking: register bookings_total: %w", err)
 	}
 	return &bookingsCounter{vec: vec}, nil
 }
