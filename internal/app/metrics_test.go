@@ -34,6 +34,7 @@ const (
 
 // scrape is one GET /metrics of a composed askpro after real traffic.
 type scrape struct {
+	app      *app.App
 	text     []byte
 	families map[string]*dto.MetricFamily
 }
@@ -170,7 +171,7 @@ func scrapeAfterTraffic(t *testing.T) scrape {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
 	require.NoError(t, err)
-	return scrape{text: []byte(text), families: families}
+	return scrape{app: a, text: []byte(text), families: families}
 }
 
 func TestMetricsScrapeAfterTraffic(t *testing.T) {
