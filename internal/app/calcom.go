@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/config"
@@ -25,8 +26,10 @@ var ErrNoCalcomAccount = errors.New("app: no Cal.com account")
 // and base URL when set, else calcom.api_key and calcom.base_url. All
 // clients share one request budget per key (Redis when redis.url is set,
 // so that replicas share it) and one set of per-host breakers. A client is
-// kept per company and rebuilt when the company's key or base URL changed.
-// It is safe for concurrent use.
+// kept per company and rebuilt when the company's key or base URL changed;
+// the company's account is read again at most every [AccountRecheck], so
+// a key set with `askpro company update` is used within that time. It is
+// safe for concurrent use.
 type CalcomAccounts struct {
 	companies *store.Companies
 	ring      *secrets.Keyring
@@ -38,13 +41,20 @@ type CalcomAccounts struct {
 	// metrics); set by App.registerMetrics before any client is built.
 	observer outbound.Observer
 
+	now     func() time.Time
 	mu      sync.Mutex
 	clients map[int64]cachedCalcom
 }
 
+// AccountRecheck is how long a company's Cal.com client is used before its
+// account (key and base URL) is read from the database again: a function
+// call on the ringing path then costs no database read for it.
+const AccountRecheck = 5 * time.Second
+
 type cachedCalcom struct {
 	sealed, base string
 	client       *calcom.Client
+	checked      time.Time // when the account was last read
 }
 
 // NewCalcomAccounts returns the accounts of companies: ring opens their
@@ -69,12 +79,19 @@ func NewCalcomAccounts(cfg *config.Config, companies *store.Companies, ring *sec
 		return nil, fmt.Errorf("calcom budget: %w", err)
 	}
 	return &CalcomAccounts{companies: companies, ring: ring, platform: cfg.Calcom, budget: budget,
-		breakers: calcom.NewBreakers(calcom.BreakerConfig{}), logger: logger, clients: map[int64]cachedCalcom{}}, nil
+		breakers: calcom.NewBreakers(calcom.BreakerConfig{}), logger: logger, now: time.Now, clients: map[int64]cachedCalcom{}}, nil
 }
 
 // For returns the Cal.com client of a company. Errors: ErrNoCalcomAccount,
 // a key that does not open (secrets errors), store errors.
 func (a *CalcomAccounts) For(ctx context.Context, companyID int64) (*calcom.Client, error) {
+	now := a.now()
+	a.mu.Lock()
+	c, ok := a.clients[companyID]
+	a.mu.Unlock()
+	if ok && now.Sub(c.checked) < AccountRecheck && !now.Before(c.checked) {
+		return c.client, nil
+	}
 	sealed, base, err := a.companies.CalcomAccount(tenant.WithCompany(ctx, companyID))
 	if err != nil {
 		return nil, fmt.Errorf("cal.com account of company %d: %w", companyID, err)
@@ -82,10 +99,11 @@ func (a *CalcomAccounts) For(ctx context.Context, companyID int64) (*calcom.Clie
 	if base == "" {
 		base = a.platform.BaseURL
 	}
-	a.mu.Lock()
-	c, ok := a.clients[companyID]
-	a.mu.Unlock()
 	if ok && c.sealed == sealed && c.base == base {
+		c.checked = now
+		a.mu.Lock()
+		a.clients[companyID] = c
+		a.mu.Unlock()
 		return c.client, nil
 	}
 	key := a.platform.APIKey
@@ -107,7 +125,7 @@ func (a *CalcomAccounts) For(ctx context.Context, companyID int64) (*calcom.Clie
 		return nil, fmt.Errorf("cal.com client of company %d: %w", companyID, err)
 	}
 	a.mu.Lock()
-	a.clients[companyID] = cachedCalcom{sealed: sealed, base: base, client: client}
+	a.clients[companyID] = cachedCalcom{sealed: sealed, base: base, client: client, checked: now}
 	a.mu.Unlock()
 	return client, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"time"
 
 	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/dbtest"
@@ -60,6 +61,8 @@ func TestCalcomAccounts(t *testing.T) {
 	cfg.Calcom.BaseURL, cfg.Calcom.APIKey = platform.URL, "cal_live_platform"
 	accounts, err := app.NewCalcomAccounts(cfg, st.Companies, ring, nil, nil)
 	require.NoError(t, err)
+	clock := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	app.SetAccountsClock(accounts, func() time.Time { return clock })
 
 	ids, err := accounts.EventTypeIDs(ctx, own.ID)
 	require.NoError(t, err)
@@ -69,9 +72,14 @@ func TestCalcomAccounts(t *testing.T) {
 	assert.Equal(t, []int64{100}, ids, "the platform account")
 
 	seal(own.ID, "cal_live_rotated")
+	clock = clock.Add(app.AccountRecheck - time.Millisecond)
 	ids, err = accounts.EventTypeIDs(ctx, own.ID)
 	require.NoError(t, err)
-	assert.Equal(t, []int64{300}, ids, "a new key is used at once")
+	assert.Equal(t, []int64{200}, ids, "the account is not read again within AccountRecheck")
+	clock = clock.Add(time.Millisecond)
+	ids, err = accounts.EventTypeIDs(ctx, own.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []int64{300}, ids, "a new key is used once AccountRecheck has passed")
 
 	cfg.Calcom.APIKey = ""
 	none, err := app.NewCalcomAccounts(cfg, st.Companies, ring, nil, nil)

@@ -18,8 +18,10 @@ import (
 type ServeOptions struct {
 	// Config returns the effective configuration.
 	Config func() (*config.Config, error)
-	// Logger returns serve's logger (log.format at log.level).
-	Logger func() *slog.Logger
+	// Logger returns serve's logger (log.format at log.level, errors also
+	// to log.error_file), or the configuration error of a log.error_file
+	// that cannot be opened (exit 2).
+	Logger func() (*slog.Logger, error)
 	// Version is the build version, reported in logs and health output.
 	Version string
 
@@ -35,7 +37,7 @@ type ServeOptions struct {
 
 // NewCmdServe builds `askpro serve`.
 func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
-	opts := &ServeOptions{Config: f.Config, Logger: f.Logger, Version: f.Version}
+	opts := &ServeOptions{Config: f.Config, Logger: f.OpenLogger, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server (webhooks, health, metrics) and the workers that process stored events",
@@ -79,7 +81,10 @@ func serveRun(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	log := opts.Logger()
+	log, err := opts.Logger()
+	if err != nil {
+		return err
+	}
 	workers := cfg.Queue.Workers
 	if opts.NoWorkers {
 		workers = 0

@@ -36,7 +36,7 @@ func TestServeRunServesUntilCancelled(t *testing.T) {
 	go func() {
 		done <- serveRun(ctx, &ServeOptions{
 			Config:   func() (*config.Config, error) { return &cfg, nil },
-			Logger:   func() *slog.Logger { return slog.New(slog.NewJSONHandler(&logs, nil)) },
+			Logger:   func() (*slog.Logger, error) { return slog.New(slog.NewJSONHandler(&logs, nil)), nil },
 			Version:  "test",
 			Listener: ln,
 			Ready:    func(addr string) { ready <- addr },
@@ -72,7 +72,7 @@ func TestServeRunConfigError(t *testing.T) {
 	bad := errors.New("bad config")
 	err := serveRun(context.Background(), &ServeOptions{
 		Config: func() (*config.Config, error) { return nil, bad },
-		Logger: func() *slog.Logger { t.Error("logger built after a config error"); return slog.Default() },
+		Logger: func() (*slog.Logger, error) { t.Error("logger built after a config error"); return slog.Default(), nil },
 	})
 	assert.ErrorIs(t, err, bad)
 }

@@ -15,8 +15,10 @@ import (
 type WorkerOptions struct {
 	// Config returns the effective configuration.
 	Config func() (*config.Config, error)
-	// Logger returns the worker's logger (log.format at log.level).
-	Logger func() *slog.Logger
+	// Logger returns the worker's logger (log.format at log.level, errors
+	// also to log.error_file), or the configuration error of a
+	// log.error_file that cannot be opened (exit 2).
+	Logger func() (*slog.Logger, error)
 	// Version is the build version, reported in logs.
 	Version string
 	// Name, if set, names this process's leases (tests); empty means
@@ -28,7 +30,7 @@ type WorkerOptions struct {
 
 // NewCmdWorker builds `askpro worker`.
 func NewCmdWorker(f *cmdutil.Factory, runF func(*WorkerOptions) error) *cobra.Command {
-	opts := &WorkerOptions{Config: f.Config, Logger: f.Logger, Version: f.Version}
+	opts := &WorkerOptions{Config: f.Config, Logger: f.OpenLogger, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "worker",
 		Short: "Process stored events without serving HTTP",
@@ -60,7 +62,10 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 	if err != nil {
 		return err
 	}
-	log := opts.Logger()
+	log, err := opts.Logger()
+	if err != nil {
+		return err
+	}
 	a, err := app.New(ctx, cfg, app.Options{
 		Logger:     log,
 		Version:    opts.Version,

@@ -9,14 +9,15 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"sync"
 
-	"github.com/askproai/askpro/internal/correlation"
 	"github.com/askproai/askpro/internal/iostreams"
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/migrations"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/pool"
@@ -46,8 +47,18 @@ type Factory struct {
 	// Config loads the effective configuration (defaults < file < env <
 	// bound flags) once. Its errors are configuration errors (exit 2).
 	Config func() (*config.Config, error)
-	// Logger returns the process logger: log/slog to IO.ErrOut.
+	// Logger returns the process logger: log/slog to IO.ErrOut. Short
+	// commands get warnings as text; with Verbose it is built from log.*
+	// (internal/logging): log.format (empty: text when stderr is a
+	// terminal, else JSON) at log.level, and lines at error level also to
+	// log.error_file. When that file cannot be opened Logger still returns
+	// a logger (without it); OpenLogger reports the error.
 	Logger func() *slog.Logger
+	// OpenLogger returns the logger Logger returns, and a configuration
+	// error (exit 2, naming log.error_file) when log.error_file cannot be
+	// opened. The long-running commands (serve, worker) call it before
+	// their first line. Close closes the error file.
+	OpenLogger func() (*slog.Logger, error)
 	// Pool opens the configured database once. Short-lived commands do not
 	// need the spec's warm pool: unless long is true the warm-up and the
 	// health loop are skipped.
@@ -112,9 +123,10 @@ type Factory struct {
 	// store, Validator and the Retell client of retell.*.
 	Provisioner func(ctx context.Context) (*provision.Provisioner, error)
 
-	mu    sync.Mutex
-	flags map[string]*pflag.Flag
-	pool  *pool.Pool
+	mu        sync.Mutex
+	flags     map[string]*pflag.Flag
+	pool      *pool.Pool
+	logCloser io.Closer
 }
 
 // New returns a Factory on the given streams whose functions load the
@@ -128,6 +140,7 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 		cfgErr  error
 		logOnce sync.Once
 		logger  *slog.Logger
+		logErr  error
 	)
 	f.Config = func() (*config.Config, error) {
 		cfgOnce.Do(func() {
@@ -138,23 +151,22 @@ func New(ios *iostreams.IOStreams, version string) *Factory {
 		})
 		return cfg, cfgErr
 	}
-	f.Logger = func() *slog.Logger {
+	buildLogger := func() {
 		logOnce.Do(func() {
-			var w io.Writer = os.Stderr
-			if f.IO != nil && f.IO.ErrOut != nil {
-				w = f.IO.ErrOut
-			}
-			level, format := slog.LevelWarn, "text"
-			if f.Verbose {
-				level = slog.LevelInfo
-				if c, err := f.Config(); err == nil {
-					_ = level.UnmarshalText([]byte(c.Log.Level))
-					format = c.Log.Format
-				}
-			}
-			logger = NewLogger(w, format, level, f.Version)
+			var closer io.Closer
+			logger, closer, logErr = f.newLogger()
+			f.mu.Lock()
+			f.logCloser = closer
+			f.mu.Unlock()
 		})
+	}
+	f.Logger = func() *slog.Logger {
+		buildLogger()
 		return logger
+	}
+	f.OpenLogger = func() (*slog.Logger, error) {
+		buildLogger()
+		return logger, logErr
 	}
 	f.Pool = f.openPool
 	f.Migrator = f.openMigrator
@@ -221,29 +233,71 @@ func (f *Factory) activeFlags() map[string]*pflag.Flag {
 	return out
 }
 
-// Close releases what the factory opened (the database pool).
+// Close releases what the factory opened: the database pool, then the
+// logger's error file (so that the pool's last lines still reach it).
 func (f *Factory) Close() error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var err error
 	if f.pool != nil {
-		err := f.pool.Close()
+		err = f.pool.Close()
 		f.pool = nil
-		return err
 	}
-	return nil
+	if f.logCloser != nil {
+		err = errors.Join(err, f.logCloser.Close())
+		f.logCloser = nil
+	}
+	return err
 }
 
-// NewLogger builds a slog logger writing format ("json" or "text") at level,
-// with hostname and version on every line, and the correlation id of the
-// context on every line logged with a *Context method.
+// newLogger builds the logger of Logger and OpenLogger. Without Verbose it
+// logs warnings as text; with Verbose it follows log.* (at info, as text on
+// a terminal and JSON elsewhere, when the config does not load). An error
+// file that cannot be opened is left out of the returned logger and
+// reported as a configuration error.
+func (f *Factory) newLogger() (*slog.Logger, io.Closer, error) {
+	lc := logging.Config{Out: os.Stderr, Format: logging.FormatText, Level: slog.LevelWarn, Version: f.Version}
+	lc.Hostname, _ = os.Hostname()
+	if f.IO != nil {
+		lc.Terminal = f.IO.IsStderrTTY()
+		if f.IO.ErrOut != nil {
+			lc.Out = f.IO.ErrOut
+		}
+	}
+	if f.Verbose {
+		level := slog.LevelInfo
+		lc.Format = ""
+		if c, err := f.Config(); err == nil {
+			_ = level.UnmarshalText([]byte(c.Log.Level))
+			lc.Format, lc.ErrorFile = c.Log.Format, c.Log.ErrorFile
+		}
+		lc.Level = level
+	}
+	logger, closer, err := logging.New(lc)
+	if err == nil {
+		return logger, closer, nil
+	}
+	var fe *logging.ErrorFileError
+	if errors.As(err, &fe) {
+		err = &ExitError{Code: ExitUsage, Err: &config.KeyError{Key: "log.error_file", Err: fe.Err}}
+	}
+	lc.ErrorFile = ""
+	lc.Format = logging.ResolveFormat(lc.Format, lc.Terminal)
+	logger, closer, _ = logging.New(lc) // the config has checked the format
+	return logger, closer, err
+}
+
+// NewLogger builds a slog logger writing format ("json" or "text"; empty
+// picks JSON) at level, with hostname and version on every line, the
+// correlation id of the context on every line logged with a *Context
+// method, and the masking of internal/logging (numbers masked, secrets
+// redacted). It has no error file: the Factory's Logger builds the full
+// process logger.
 func NewLogger(w io.Writer, format string, level slog.Level, version string) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler
-	if format == "json" {
-		h = slog.NewJSONHandler(w, opts)
-	} else {
-		h = slog.NewTextHandler(w, opts)
+	if format != logging.FormatText {
+		format = logging.FormatJSON
 	}
 	host, _ := os.Hostname()
-	return slog.New(correlation.NewHandler(h, host, version))
+	logger, _, _ := logging.New(logging.Config{Out: w, Format: format, Level: level, Hostname: host, Version: version})
+	return logger
 }

@@ -3,9 +3,11 @@ package apikey
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/pkg/tenant"
 )
 
@@ -87,8 +89,8 @@ func (a *Authenticator) refuse(w http.ResponseWriter, r *http.Request, err error
 		a.onError(w, r, http.StatusServiceUnavailable, CodeUnavailable, "authentication is unavailable; try again")
 		return
 	}
-	a.log.WarnContext(ctx, "security: API key refused", "event", "security", "reason", msg, "key_prefix", prefix,
-		"remote_addr", r.RemoteAddr, "method", r.Method, "path", cut(r.URL.Path, 256))
+	logging.LogSecurity(ctx, a.log, "security: API key refused", logging.RequestEvent(r, msg),
+		slog.String("key_prefix", prefix), slog.String("method", cut(r.Method, 16)), slog.String("path", cut(r.URL.Path, 256)))
 	w.Header().Set("WWW-Authenticate", `Bearer realm="askpro", error="invalid_token"`)
 	a.onError(w, r, http.StatusUnauthorized, CodeUnauthorized, msg)
 }

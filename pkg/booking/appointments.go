@@ -68,7 +68,7 @@ func (cal *calendar) mine(ctx context.Context, c Call, startArg string, loc *tim
 	} else if len(apps) == 1 {
 		return apps[0], nil, nil
 	}
-	names, err := cal.serviceNames(ctx)
+	names, err := cal.serviceNames(ctx, c)
 	if err != nil {
 		return store.Appointment{}, nil, err
 	}
@@ -92,8 +92,8 @@ func (cal *calendar) mine(ctx context.Context, c Call, startArg string, loc *tim
 }
 
 // serviceNames maps the company's service ids to names.
-func (cal *calendar) serviceNames(ctx context.Context) (map[int64]string, error) {
-	svcs, err := cal.st.Services.ListByBranch(ctx, 0)
+func (cal *calendar) serviceNames(ctx context.Context, c Call) (map[int64]string, error) {
+	svcs, err := cal.listServices(ctx, c, 0)
 	if err != nil {
 		return nil, fmt.Errorf("list services: %w", err)
 	}
@@ -152,7 +152,7 @@ func (cal *calendar) cancelAppointment(ctx context.Context, c Call) (Answer, err
 
 // forgetAround drops the cached slots of the day of t for a service.
 func (cal *calendar) forgetAround(ctx context.Context, c Call, serviceID int64, t time.Time, loc *time.Location) {
-	svc, err := cal.st.Services.Get(ctx, serviceID)
+	svc, err := cal.service(ctx, c, serviceID)
 	if err != nil || svc.CalcomEventTypeID == nil {
 		return
 	}
@@ -198,7 +198,7 @@ func (cal *calendar) rescheduleAppointment(ctx context.Context, c Call) (Answer,
 	if app.ServiceID == nil {
 		return Answer{}, fmt.Errorf("appointment %s has no service", app.CalcomBookingUID)
 	}
-	svc, err := cal.st.Services.Get(tctx, *app.ServiceID)
+	svc, err := cal.service(tctx, c, *app.ServiceID)
 	if err != nil {
 		return Answer{}, fmt.Errorf("service of appointment %s: %w", app.CalcomBookingUID, err)
 	}
@@ -269,26 +269,29 @@ func (cal *calendar) rescheduledTo(ctx context.Context, cl *calcom.Client, oldUI
 }
 
 // recordReschedule stores the new booking and marks the old one
-// rescheduled, as the BOOKING_RESCHEDULED webhook handler does.
+// rescheduled, as the BOOKING_RESCHEDULED webhook handler does, in one
+// transaction.
 func (cal *calendar) recordReschedule(ctx context.Context, c Call, svc store.Service, old store.Appointment, uid string, start, end time.Time) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(tenantCtx(ctx, c)), cal.writeTimeout)
 	defer cancel()
-	ev := store.AppointmentEvent{UID: uid, StartsAt: start, EndsAt: end, Status: store.AppointmentBooked, BranchID: old.BranchID,
-		ServiceID: &svc.ID, CustomerID: old.CustomerID, Source: store.SourcePhone, RescheduledFromUID: old.CalcomBookingUID}
-	if ev.BranchID == nil {
-		ev.BranchID = &c.Branch.ID
-	}
-	if id, err := cal.callRow(wctx, c, old.CustomerID); err != nil {
-		return err
-	} else if id != 0 {
-		ev.CallID = &id
-	}
-	if err := cal.st.Appointments.Merge(wctx, ev); err != nil {
-		return fmt.Errorf("merge appointment %s: %w", uid, err)
-	}
-	prev := store.AppointmentEvent{UID: old.CalcomBookingUID, StartsAt: old.StartsAt, EndsAt: old.EndsAt, Status: store.AppointmentRescheduled}
-	if err := cal.st.Appointments.Merge(wctx, prev); err != nil {
-		return fmt.Errorf("mark %s rescheduled: %w", old.CalcomBookingUID, err)
-	}
-	return nil
+	return cal.st.Tx(wctx, func(st *store.Store) error {
+		ev := store.AppointmentEvent{UID: uid, StartsAt: start, EndsAt: end, Status: store.AppointmentBooked, BranchID: old.BranchID,
+			ServiceID: &svc.ID, CustomerID: old.CustomerID, Source: store.SourcePhone, RescheduledFromUID: old.CalcomBookingUID}
+		if ev.BranchID == nil {
+			ev.BranchID = &c.Branch.ID
+		}
+		if id, err := callRow(wctx, st, c, old.CustomerID); err != nil {
+			return err
+		} else if id != 0 {
+			ev.CallID = &id
+		}
+		if err := st.Appointments.Merge(wctx, ev); err != nil {
+			return fmt.Errorf("merge appointment %s: %w", uid, err)
+		}
+		prev := store.AppointmentEvent{UID: old.CalcomBookingUID, StartsAt: old.StartsAt, EndsAt: old.EndsAt, Status: store.AppointmentRescheduled}
+		if err := st.Appointments.Merge(wctx, prev); err != nil {
+			return fmt.Errorf("mark %s rescheduled: %w", old.CalcomBookingUID, err)
+		}
+		return nil
+	})
 }

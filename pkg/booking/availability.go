@@ -177,7 +177,20 @@ func absDur(d time.Duration) time.Duration {
 // and Cal.com's availability alone decides.
 type openHours map[int][][2]int
 
+// hours returns a branch's opening hours, from the cache when fresh.
 func (cal *calendar) hours(ctx context.Context, branchID int64) (openHours, error) {
+	if h, ok := cal.openHours.get(branchID, cal.now()); ok {
+		return h, nil
+	}
+	h, err := cal.loadHours(ctx, branchID)
+	if err != nil {
+		return nil, err
+	}
+	cal.openHours.put(branchID, h, cal.now().Add(cal.cacheTTL), cal.cacheTTL > 0)
+	return h, nil
+}
+
+func (cal *calendar) loadHours(ctx context.Context, branchID int64) (openHours, error) {
 	hs, err := cal.st.WorkingHours.List(ctx, branchID)
 	if err != nil {
 		return nil, fmt.Errorf("list opening hours of branch %d: %w", branchID, err)

@@ -222,49 +222,53 @@ func (cal *calendar) release(ctx context.Context, cl *calcom.Client, c Call, uid
 }
 
 // record writes the customer (when there is a number), the call (so the
-// appointment names it) and the appointment, under the call's company,
-// with a context that outlives ctx by WriteTimeout: what Cal.com did is
-// recorded even when the call's budget ended meanwhile.
+// appointment names it) and the appointment, under the call's company, in
+// one transaction (all or nothing, one commit), with a context that
+// outlives ctx by WriteTimeout: what Cal.com did is recorded even when the
+// call's budget ended meanwhile.
 func (cal *calendar) record(ctx context.Context, c Call, svc store.Service, number phone.Number, name, email string, ev store.AppointmentEvent) error {
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(tenantCtx(ctx, c)), cal.writeTimeout)
 	defer cancel()
 	ev.BranchID, ev.ServiceID = &c.Branch.ID, &svc.ID
-	if number != "" {
-		id, err := cal.st.Customers.Ensure(wctx, string(number), name, email)
-		if err != nil {
-			return fmt.Errorf("ensure customer: %w", err)
+	return cal.st.Tx(wctx, func(st *store.Store) error {
+		ev := ev // an attempt after a deadlock starts from the event as given
+		if number != "" {
+			id, err := st.Customers.Ensure(wctx, string(number), name, email)
+			if err != nil {
+				return fmt.Errorf("ensure customer: %w", err)
+			}
+			ev.CustomerID = &id
 		}
-		ev.CustomerID = &id
-	}
-	if id, err := cal.callRow(wctx, c, ev.CustomerID); err != nil {
-		return err
-	} else if id != 0 {
-		ev.CallID = &id
-	}
-	if err := cal.st.Appointments.Merge(wctx, ev); err != nil {
-		return fmt.Errorf("merge appointment %s: %w", ev.UID, err)
-	}
-	return nil
+		if id, err := callRow(wctx, st, c, ev.CustomerID); err != nil {
+			return err
+		} else if id != 0 {
+			ev.CallID = &id
+		}
+		if err := st.Appointments.Merge(wctx, ev); err != nil {
+			return fmt.Errorf("merge appointment %s: %w", ev.UID, err)
+		}
+		return nil
+	})
 }
 
 // callRow returns the id of the call's row, creating it when Retell's
 // call_started has not been processed yet (RankNone: every field the
 // webhooks bring later wins). No call id: 0.
-func (cal *calendar) callRow(ctx context.Context, c Call, customerID *int64) (int64, error) {
+func callRow(ctx context.Context, st *store.Store, c Call, customerID *int64) (int64, error) {
 	if c.CallID == "" {
 		return 0, nil
 	}
-	if call, err := cal.st.Calls.GetByRetellID(ctx, c.CallID); err == nil {
+	if call, err := st.Calls.GetByRetellID(ctx, c.CallID); err == nil {
 		return call.ID, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return 0, fmt.Errorf("find call: %w", err)
 	}
 	ev := store.CallEvent{RetellCallID: c.CallID, BranchID: &c.Branch.ID, CustomerID: customerID, FromNumber: string(c.Caller),
 		ToNumber: string(c.Branch.PhoneNumber), Direction: "inbound", LifecycleRank: store.RankNone}
-	if err := cal.st.Calls.Merge(ctx, ev); err != nil {
+	if err := st.Calls.Merge(ctx, ev); err != nil {
 		return 0, fmt.Errorf("merge call: %w", err)
 	}
-	call, err := cal.st.Calls.GetByRetellID(ctx, c.CallID)
+	call, err := st.Calls.GetByRetellID(ctx, c.CallID)
 	if err != nil {
 		return 0, fmt.Errorf("find call: %w", err)
 	}

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/askproai/askpro/pkg/phone"
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
@@ -123,7 +123,7 @@ func (h *Handlers) Calcom(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 		in.CustomerID = &id
 		h.log.DebugContext(ctx, "booking: booking's customer", "uid", p.UID, "customer_id", id)
 	} else if number != "" {
-		h.log.InfoContext(ctx, "booking: attendee number is not valid, no customer", "uid", p.UID, "number", phone.Mask(number))
+		h.log.InfoContext(ctx, "booking: attendee number is not valid, no customer", "uid", p.UID, logging.Phone("number", number))
 	}
 	switch job.EventType {
 	case "BOOKING_CREATED":

@@ -256,3 +256,35 @@ func seedAppointment(t *testing.T, b calBundle, uid, caller string, start time.T
 	require.NoError(t, err)
 	return app
 }
+
+// TestCalendarCachesServicesAndHours checks that a branch's services and
+// opening hours are read from the database once per CacheTTL: a service
+// added meanwhile is offered only once the cache has expired, and so are
+// changed opening hours.
+func TestCalendarCachesServicesAndHours(t *testing.T) {
+	t.Parallel()
+	calEachDialect(t, booking.CalendarConfig{CacheTTL: 10 * time.Second, SlotCacheTTL: -1}, func(t *testing.T, b calBundle) {
+		ctx := b.ctx
+		ask := func(service string) booking.Answer {
+			return b.serve(t, ctx, b.call(booking.FuncCheckAvailability, fixtureCaller, map[string]string{"service": service, "date": "2026-03-12", "time": "08:00"}))
+		}
+		require.Equal(t, booking.StatusNotFound, ask("Bartpflege").Status, "no such service yet")
+		require.Contains(t, ask("Herrenhaarschnitt").Result, "Um 8:00 Uhr ist übermorgen, Donnerstag, 12. März, leider nichts frei", "08:00 is before opening")
+
+		_, err := b.st.Services.Create(b.ctx, store.NewService{BranchID: b.branch.ID, Name: "Bartpflege", Type: "beard",
+			DurationMinutes: 60, CalcomEventTypeID: ptr(int64(4712))})
+		require.NoError(t, err)
+		_, err = b.st.WorkingHours.Set(b.ctx, b.branch.ID, 4, "08:00", "18:00") // Thursday opens at 8 now
+		require.NoError(t, err)
+		// Cal.com has 08:00 free: only the branch's hours keep it closed.
+		b.cal.SetAvailability(4712, "Europe/Berlin", calcomtest.Availability{Weekly: []calcomtest.Hours{{Weekday: time.Thursday, From: "08:00", To: "18:00"}}})
+		b.clock.Advance(9 * time.Second)
+		require.Equal(t, booking.StatusNotFound, ask("Bartpflege").Status, "the branch's services are cached")
+		assert.Contains(t, ask("Herrenhaarschnitt").Result, "leider nichts frei", "the opening hours are cached: 08:00 is still closed")
+
+		b.clock.Advance(2 * time.Second)
+		ans := ask("Bartpflege")
+		require.NotEqual(t, booking.StatusNotFound, ans.Status, "after CacheTTL the new service is found: %s", ans.Result)
+		assert.Equal(t, "Übermorgen, Donnerstag, 12. März, ist um 8:00 Uhr frei.", ask("Herrenhaarschnitt").Result, "after CacheTTL 08:00 is open")
+	})
+}

@@ -73,7 +73,11 @@
 // dead-letters it at once. Database errors are returned to be retried. Every
 // step logs through the configured logger with the job's context, so the
 // correlation id the worker put there appears on each line; numbers are
-// masked.
+// masked (internal/logging.Phone). A Retell function call logs "booking
+// step" lines (internal/logging.LogStep: function, step, branch_id,
+// outcome, duration_ms): one "answer" line at Info per request, the run at
+// Debug, failures at Warn or Error. Refused signatures are security events
+// (internal/logging.LogSecurity).
 //
 // # Cost
 //

@@ -88,6 +88,19 @@ type FunctionFunc func(ctx context.Context, c Call) (Answer, error)
 // Serve calls f.
 func (f FunctionFunc) Serve(ctx context.Context, c Call) (Answer, error) { return f(ctx, c) }
 
+// ReadOnly marks fn as a function that changes nothing anywhere
+// (check_availability): [Functions] then serves it without a claim. A
+// repeat whose call has a recorded answer gets that answer; else the
+// function runs, concurrent repeats in one process share that run, and its
+// answer is recorded after it has been sent, off the caller's path (one
+// write; an answer of [StatusUnavailable] or an error is not recorded). A
+// repeat that reaches another process before the first answer is recorded
+// runs the function again, which is harmless because it changes nothing;
+// the first answer recorded is the one later repeats get.
+func ReadOnly(fn Function) Function { return readOnly{fn} }
+
+type readOnly struct{ Function }
+
 // Calendars gives the Cal.com client of a company (internal/app's
 // CalcomAccounts: its own key and base URL, or the platform's).
 type Calendars interface {

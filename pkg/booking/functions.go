@@ -14,11 +14,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/askproai/askpro/internal/logging"
+	"github.com/askproai/askpro/internal/sanitize"
 	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/askproai/askpro/pkg/phone"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 )
 
 // Routes [Functions] serves (DESIGN "What processing does"; the Retell
@@ -134,9 +137,17 @@ type Functions struct {
 	branches cache[string, resolved]
 	hours    cache[int64, []store.Hours]
 
+	// flight shares one run of a read-only function between concurrent
+	// repeats; records bounds the answers being recorded in the
+	// background (full: an answer is not recorded, and a repeat runs the
+	// function again).
+	flight  singleflight.Group
+	records chan struct{}
+
 	// onWait and onFinish, when set (tests), are called when a repeat
-	// starts waiting for the first run's answer, and when a run has
-	// recorded (or released) its answer.
+	// starts waiting for the first run's answer (for a read-only function:
+	// when any request has joined the shared run), and when a run has
+	// recorded (or released, or given up recording) its answer.
 	onWait, onFinish func()
 }
 
@@ -191,6 +202,7 @@ func NewFunctions(cfg FunctionsConfig) (*Functions, error) {
 	if f.metrics, err = newFunctionMetrics(cfg.Registerer); err != nil {
 		return nil, err
 	}
+	f.records = make(chan struct{}, maxBackgroundRecords)
 	f.mux = http.NewServeMux()
 	f.mux.HandleFunc(FunctionsPattern, f.serveFunction)
 	f.mux.HandleFunc(InboundPattern, f.serveInbound)
@@ -270,23 +282,138 @@ func (f *Functions) serveFunction(w http.ResponseWriter, r *http.Request) {
 	budget := f.Budget(name)
 	deadline := start.Add(budget)
 	res, ok, err := f.resolve(ctx, in.Call.ToNumber)
+	numbers := []slog.Attr{logging.Phone("from_number", in.Call.FromNumber), logging.Phone("to_number", in.Call.ToNumber)}
 	if err != nil {
-		f.log.ErrorContext(ctx, "booking: function: resolve branch failed", "function", name, "to_number", phone.Mask(in.Call.ToNumber), "error", err.Error())
-		f.answer(w, name, start, outcomeError, fallbackAnswer(fallbackError, store.Branch{}))
+		logging.LogStep(ctx, f.log, slog.LevelError, logging.Step{Function: name, Step: "resolve_branch", Outcome: outcomeError,
+			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), numbers[1], slog.String("error", err.Error()))
+		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeError, fallbackAnswer(fallbackError, store.Branch{}), numbers...)
 		return
 	}
 	if !ok {
-		f.log.WarnContext(ctx, "booking: function: no active branch for the called number", "function", name,
-			"call_id", in.Call.CallID, "to_number", phone.Mask(in.Call.ToNumber))
-		f.answer(w, name, start, outcomeNoBranch, noBranchAnswer())
+		// No active branch has the called number.
+		logging.LogStep(ctx, f.log, slog.LevelWarn, logging.Step{Function: name, Step: "resolve_branch", Outcome: outcomeNoBranch,
+			Duration: time.Since(start)}, slog.String("call_id", in.Call.CallID), numbers[1])
+		f.answer(ctx, w, name, in.Call.CallID, 0, start, outcomeNoBranch, noBranchAnswer(), numbers...)
 		return
 	}
 	call := Call{CallID: in.Call.CallID, Name: name, Company: res.company, Branch: res.branch,
 		Caller: phone.Number(f.normalize(in.Call.FromNumber)), Args: args, Received: f.now()}
 	ctx = tenant.WithCompany(ctx, res.company.ID)
 	key := store.FunctionCallKey{CallID: call.CallID, Name: name, ArgsHash: hex.EncodeToString(sum[:])}
-	out, outcome := f.once(ctx, fn, call, key, deadline, budget)
-	f.answer(w, name, start, outcome, out)
+	var (
+		out     json.RawMessage
+		outcome string
+	)
+	if ro, ok := fn.(readOnly); ok {
+		out, outcome = f.onceReadOnly(ctx, ro, call, key, deadline)
+	} else {
+		out, outcome = f.once(ctx, fn, call, key, deadline, budget)
+	}
+	if outcome == outcomeConflict {
+		logging.LogSecurity(ctx, f.log, "security: booking: function call id belongs to another company",
+			logging.RequestEvent(r, "call id of another company"), slog.String("function", name),
+			slog.String("call_id", call.CallID), slog.Int64("company_id", call.Company.ID))
+	}
+	f.answer(ctx, w, name, call.CallID, call.Branch.ID, start, outcome, out, numbers...)
+}
+
+// maxBackgroundRecords bounds the answers of read-only functions being
+// recorded at once.
+const maxBackgroundRecords = 256
+
+// onceReadOnly serves a function that changes nothing (see [ReadOnly]):
+// the recorded answer of the call when there is one, else one run shared
+// by this process's concurrent repeats, whose answer is recorded after it
+// is sent.
+func (f *Functions) onceReadOnly(ctx context.Context, fn readOnly, call Call, key store.FunctionCallKey, deadline time.Time) (json.RawMessage, string) {
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	row, err := f.st.FunctionCalls.Find(wctx, key)
+	switch {
+	case err == nil && row.Status != store.FunctionCallRunning:
+		return row.Result, outcomeRepeat
+	case errors.Is(err, store.ErrConflict):
+		// serveFunction logs the security event.
+		return fallbackAnswer(fallbackError, call.Branch), outcomeConflict
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		// The answer can still be given: the function changes nothing.
+		f.step(ctx, slog.LevelWarn, call, "find", outcomeError, 0, slog.String("error", err.Error()))
+	}
+	type shared struct {
+		body    json.RawMessage
+		outcome string
+	}
+	led := false // set by the run only when this request's closure is the one run
+	ch := f.flight.DoChan(key.CallID+"\x00"+key.Name+"\x00"+key.ArgsHash, func() (any, error) {
+		led = true
+		// The run serves every request that joins it: the first one
+		// going away (its caller hung up) does not end it; the deadline
+		// does.
+		rctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+		defer cancel()
+		began := time.Now()
+		ans, err := serveSafely(rctx, fn.Function, call)
+		took := time.Since(began)
+		switch {
+		case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
+			f.step(ctx, slog.LevelWarn, call, "run", outcomeTimeout, took, slog.String("error", err.Error()))
+			return shared{body: fallbackAnswer(fallbackTimeout, call.Branch), outcome: outcomeTimeout}, nil
+		case err != nil:
+			f.step(ctx, slog.LevelError, call, "run", outcomeError, took, slog.String("error", err.Error()))
+			return shared{body: fallbackAnswer(fallbackError, call.Branch), outcome: outcomeError}, nil
+		}
+		body, err := json.Marshal(ans)
+		if err != nil {
+			f.step(ctx, slog.LevelError, call, "run", outcomeError, took, slog.String("error", "encode answer: "+err.Error()))
+			return shared{body: fallbackAnswer(fallbackError, call.Branch), outcome: outcomeError}, nil
+		}
+		f.step(ctx, slog.LevelDebug, call, "run", outcomeRan, took, slog.String("status", ans.Status))
+		if ans.Status != StatusUnavailable {
+			f.recordLater(ctx, call, key, body)
+		}
+		return shared{body: body, outcome: outcomeRan}, nil
+	})
+	if f.onWait != nil {
+		f.onWait() // this request has joined the run (its first, or a repeat)
+	}
+	var res singleflight.Result
+	select {
+	case res = <-ch:
+	case <-wctx.Done():
+		return f.timedOut(ctx, call), outcomeTimeout
+	}
+	sh := res.Val.(shared)
+	if !led && sh.outcome == outcomeRan {
+		sh.outcome = outcomeRepeat
+	}
+	return sh.body, sh.outcome
+}
+
+// recordLater records a read-only function's answer in the background, so
+// that later repeats get it; when maxBackgroundRecords are being recorded
+// already it is not recorded (a repeat runs the function again).
+func (f *Functions) recordLater(ctx context.Context, call Call, key store.FunctionCallKey, body json.RawMessage) {
+	select {
+	case f.records <- struct{}{}:
+	default:
+		f.step(ctx, slog.LevelWarn, call, "record", outcomeError, 0, slog.String("error", "too many answers being recorded"))
+		if f.onFinish != nil {
+			f.onFinish()
+		}
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	go func() {
+		defer func() { <-f.records }()
+		defer cancel()
+		if _, _, err := f.st.FunctionCalls.Record(rctx, key, store.FunctionCallDone, body); err != nil {
+			// A repeat runs the function again.
+			f.step(rctx, slog.LevelWarn, call, "record", outcomeError, 0, slog.String("error", err.Error()))
+		}
+		if f.onFinish != nil {
+			f.onFinish()
+		}
+	}()
 }
 
 // once runs the call's function exactly once across every request and
@@ -300,13 +427,12 @@ func (f *Functions) once(ctx context.Context, fn Function, call Call, key store.
 		row, claimed, err := f.st.FunctionCalls.Claim(wctx, key, lease)
 		switch {
 		case errors.Is(err, store.ErrConflict):
-			f.log.WarnContext(ctx, "SECURITY: booking: function call id belongs to another company", "function", call.Name,
-				"call_id", call.CallID, "company_id", call.Company.ID)
+			// serveFunction logs the security event.
 			return fallbackAnswer(fallbackError, call.Branch), outcomeConflict
 		case err != nil && wctx.Err() != nil:
 			return f.timedOut(ctx, call), outcomeTimeout
 		case err != nil:
-			f.log.ErrorContext(ctx, "booking: function: claim failed", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+			f.step(ctx, slog.LevelError, call, "claim", outcomeError, 0, slog.String("error", err.Error()))
 			return fallbackAnswer(fallbackError, call.Branch), outcomeError
 		case claimed:
 			return f.run(ctx, wctx, fn, call, row, deadline)
@@ -322,7 +448,7 @@ func (f *Functions) once(ctx context.Context, fn Function, call Call, key store.
 		case err != nil && wctx.Err() != nil:
 			return f.timedOut(ctx, call), outcomeTimeout
 		case err != nil:
-			f.log.ErrorContext(ctx, "booking: function: wait for the first answer failed", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+			f.step(ctx, slog.LevelError, call, "wait", outcomeError, 0, slog.String("error", err.Error()))
 			return fallbackAnswer(fallbackError, call.Branch), outcomeError
 		case gone:
 			continue // released, or its lease expired: claim again
@@ -377,8 +503,9 @@ func (f *Functions) run(ctx, wctx context.Context, fn Function, call Call, row s
 	fctx, fcancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	go func() {
 		defer fcancel()
+		began := time.Now()
 		ans, err := serveSafely(fctx, fn, call)
-		done <- f.finish(context.WithoutCancel(ctx), call, row, ans, err)
+		done <- f.finish(context.WithoutCancel(ctx), call, row, ans, err, time.Since(began))
 		if f.onFinish != nil {
 			f.onFinish()
 		}
@@ -393,8 +520,9 @@ func (f *Functions) run(ctx, wctx context.Context, fn Function, call Call, row s
 
 // finish records what a function returned: a kept answer (done), an
 // error's fallback (failed), or, for an answer that must not be kept (the
-// function ran out of time, or said nothing was done), a release.
-func (f *Functions) finish(ctx context.Context, call Call, row store.FunctionCall, ans Answer, err error) runResult {
+// function ran out of time, or said nothing was done), a release. took is
+// how long the function ran.
+func (f *Functions) finish(ctx context.Context, call Call, row store.FunctionCall, ans Answer, err error, took time.Duration) runResult {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	status, outcome := store.FunctionCallDone, outcomeRan
@@ -407,24 +535,27 @@ func (f *Functions) finish(ctx context.Context, call Call, row store.FunctionCal
 	release := false
 	switch {
 	case err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
-		f.log.WarnContext(ctx, "booking: function ran out of time", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+		f.step(ctx, slog.LevelWarn, call, "run", outcomeTimeout, took, slog.String("error", err.Error()))
 		body, outcome, release = fallbackAnswer(fallbackTimeout, call.Branch), outcomeTimeout, true
 	case err != nil:
-		f.log.ErrorContext(ctx, "booking: function failed", "function", call.Name, "call_id", call.CallID, "error", err.Error())
+		f.step(ctx, slog.LevelError, call, "run", outcomeError, took, slog.String("error", err.Error()))
 		body, status, outcome = fallbackAnswer(fallbackError, call.Branch), store.FunctionCallFailed, outcomeError
 	case ans.Status == StatusUnavailable:
+		f.step(ctx, slog.LevelDebug, call, "run", outcomeRan, took, slog.String("status", ans.Status))
 		release = true
+	default:
+		f.step(ctx, slog.LevelDebug, call, "run", outcomeRan, took, slog.String("status", ans.Status))
 	}
 	if release {
 		if rerr := f.st.FunctionCalls.Release(ctx, row.ID); rerr != nil {
-			f.log.ErrorContext(ctx, "booking: function: release failed; a repeat waits for the lease", "function", call.Name,
-				"call_id", call.CallID, "error", rerr.Error())
+			// A repeat waits for the lease.
+			f.step(ctx, slog.LevelError, call, "release", outcomeError, 0, slog.String("error", rerr.Error()))
 		}
 		return runResult{answer: body, outcome: outcome}
 	}
 	stored, cerr := f.st.FunctionCalls.Complete(ctx, row.ID, status, body)
 	if cerr != nil {
-		f.log.ErrorContext(ctx, "booking: function: recording the answer failed", "function", call.Name, "call_id", call.CallID, "error", cerr.Error())
+		f.step(ctx, slog.LevelError, call, "record", outcomeError, 0, slog.String("error", cerr.Error()))
 		return runResult{answer: body, outcome: outcome}
 	}
 	if stored.Status == store.FunctionCallRunning || len(stored.Result) == 0 {
@@ -437,9 +568,16 @@ func (f *Functions) finish(ctx context.Context, call Call, row store.FunctionCal
 
 // timedOut logs a fallback for a call that ran out of budget.
 func (f *Functions) timedOut(ctx context.Context, call Call) json.RawMessage {
-	f.log.WarnContext(ctx, "booking: function over budget, fallback answered", "function", call.Name, "call_id", call.CallID,
-		"budget", f.Budget(call.Name).String())
+	f.step(ctx, slog.LevelWarn, call, "budget", outcomeTimeout, f.Budget(call.Name),
+		slog.String("budget", f.Budget(call.Name).String()))
 	return fallbackAnswer(fallbackTimeout, call.Branch)
+}
+
+// step logs a "booking step" line of call (logging.LogStep) with its call
+// id, then attrs.
+func (f *Functions) step(ctx context.Context, level slog.Level, call Call, step, outcome string, took time.Duration, attrs ...slog.Attr) {
+	logging.LogStep(ctx, f.log, level, logging.Step{Function: call.Name, Step: step, BranchID: call.Branch.ID, Outcome: outcome,
+		Duration: took}, append([]slog.Attr{slog.String("call_id", call.CallID)}, attrs...)...)
 }
 
 // serveSafely calls fn, turning a panic into an error.
@@ -452,13 +590,18 @@ func serveSafely(ctx context.Context, fn Function, c Call) (ans Answer, err erro
 	return fn.Serve(ctx, c)
 }
 
-// answer writes a function's answer and counts it.
-func (f *Functions) answer(w http.ResponseWriter, name string, start time.Time, outcome string, body json.RawMessage) {
+// answer writes a function's answer, counts it and logs its "answer"
+// step (branchID 0: not resolved) with attrs (the call's numbers, masked).
+func (f *Functions) answer(ctx context.Context, w http.ResponseWriter, name, callID string, branchID int64, start time.Time, outcome string,
+	body json.RawMessage, attrs ...slog.Attr) {
 	var probe struct {
 		Status string `json:"status"`
 	}
 	_ = json.Unmarshal(body, &probe)
-	f.metrics.observe(name, probe.Status, outcome, time.Since(start))
+	took := time.Since(start)
+	f.metrics.observe(name, probe.Status, outcome, took)
+	logging.LogStep(ctx, f.log, slog.LevelInfo, logging.Step{Function: name, Step: "answer", BranchID: branchID, Outcome: outcome,
+		Duration: took}, append([]slog.Attr{slog.String("call_id", callID), slog.String("status", probe.Status)}, attrs...)...)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
@@ -478,7 +621,8 @@ func (f *Functions) readVerified(w http.ResponseWriter, r *http.Request) ([]byte
 		return nil, false
 	}
 	if err := f.verify.Verify(r.Header, body); err != nil {
-		f.log.WarnContext(r.Context(), "SECURITY: booking: retell request with a bad signature refused", "path", r.URL.Path, "error", err.Error())
+		logging.LogSecurity(r.Context(), f.log, "security: booking: retell request with a bad signature refused",
+			logging.RequestEvent(r, "bad signature"), slog.String("path", sanitize.Log(r.URL.Path)), slog.String("error", err.Error()))
 		f.metrics.unauthorized.Inc()
 		writeError(w, http.StatusUnauthorized, "invalid or missing X-Retell-Signature")
 		return nil, false

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/askproai/askpro/pkg/phone"
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 )
@@ -68,12 +68,14 @@ func (f *Functions) serveInbound(w http.ResponseWriter, r *http.Request) {
 	res, ok, err := f.resolve(ctx, in.CallInbound.ToNumber)
 	switch {
 	case err != nil:
-		f.log.ErrorContext(ctx, "booking: inbound: resolve branch failed", "to_number", phone.Mask(in.CallInbound.ToNumber), "error", err.Error())
+		f.log.ErrorContext(ctx, "booking: inbound: resolve branch failed", logging.Phone("to_number", in.CallInbound.ToNumber), "error", err.Error())
 	case !ok:
 		f.log.WarnContext(ctx, "booking: inbound: no active branch for the called number; the call keeps its bound agent",
-			"to_number", phone.Mask(in.CallInbound.ToNumber))
+			logging.Phone("to_number", in.CallInbound.ToNumber))
 	default:
 		out.CallInbound.DynamicVariables = f.inboundVars(tenant.WithCompany(ctx, res.company.ID), res, in.CallInbound.FromNumber)
+		f.log.DebugContext(ctx, "booking: inbound: call answered", "company_id", res.company.ID, "branch_id", res.branch.ID,
+			logging.Phone("from_number", in.CallInbound.FromNumber), logging.Phone("to_number", in.CallInbound.ToNumber))
 	}
 	b, _ := json.Marshal(out)
 	w.Header().Set("Content-Type", "application/json")
@@ -99,7 +101,7 @@ func (f *Functions) inboundVars(ctx context.Context, res resolved, from string) 
 		return vars
 	}
 	if err != nil {
-		f.log.ErrorContext(ctx, "booking: inbound: customer lookup failed", "from_number", phone.Number(num), "error", err.Error())
+		f.log.ErrorContext(ctx, "booking: inbound: customer lookup failed", logging.Phone("from_number", num), "error", err.Error())
 		return vars
 	}
 	if c.Name != "" {

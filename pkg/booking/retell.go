@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/pkg/phone"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/store"
@@ -140,7 +141,7 @@ func (h *Handlers) Retell(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 		in.CustomerID = &id
 		h.log.DebugContext(ctx, "booking: call's customer", "call_id", c.CallID, "customer_id", id)
 	} else {
-		h.log.InfoContext(ctx, "booking: call without a valid caller number, no customer", "call_id", c.CallID, "caller", phone.Mask(caller))
+		h.log.InfoContext(ctx, "booking: call without a valid caller number, no customer", "call_id", c.CallID, logging.Phone("caller", caller))
 	}
 	if in.Status == "" {
 		in.Status = "ongoing"
@@ -177,7 +178,7 @@ func (h *Handlers) Retell(ctx context.Context, tx *sql.Tx, job *queue.Job) error
 		return h.storeErr(ctx, job, "merge call", err)
 	}
 	h.log.InfoContext(ctx, "booking: call merged", "call_id", c.CallID, "event_type", job.EventType, "company_id", br.companyID,
-		"branch_id", br.id, "status", in.Status, "from", phone.Number(from), "to", phone.Number(to))
+		"branch_id", br.id, "status", in.Status, logging.Phone("from", from), logging.Phone("to", to))
 	return nil
 }
 

@@ -40,6 +40,13 @@ type CalendarConfig struct {
 	// after a conflict are fetched fresh. Zero means 5s; negative disables
 	// the cache.
 	SlotCacheTTL time.Duration
+	// CacheTTL is how long a branch's services and opening hours are
+	// remembered between function calls (hits only), so that a call reads
+	// the database for what changes only when a person edits it. A
+	// service added or changed is seen within CacheTTL. Zero means 5s
+	// (the branch cache of [FunctionsConfig.CacheTTL]); negative disables
+	// the cache.
+	CacheTTL time.Duration
 	// MaxOptions is how many slots an answer offers. Zero means 3.
 	MaxOptions int
 	// LookaheadDays is how many days after a full day are searched for the
@@ -83,7 +90,8 @@ func NewCalendarFunctions(cfg CalendarConfig) (map[string]Function, error) {
 		return nil, fmt.Errorf("booking: CalendarConfig.WriteTimeout %s is negative", cfg.WriteTimeout)
 	}
 	cal := &calendar{st: cfg.Store, cals: cfg.Calendars, log: cfg.Logger, now: cfg.Now, ttl: cfg.SlotCacheTTL,
-		maxOptions: cfg.MaxOptions, lookahead: cfg.LookaheadDays, writeTimeout: cfg.WriteTimeout, region: cfg.PhoneRegion}
+		maxOptions: cfg.MaxOptions, lookahead: cfg.LookaheadDays, writeTimeout: cfg.WriteTimeout, region: cfg.PhoneRegion,
+		cacheTTL: cfg.CacheTTL}
 	if cal.log == nil {
 		cal.log = slog.New(slog.DiscardHandler)
 	}
@@ -92,6 +100,9 @@ func NewCalendarFunctions(cfg CalendarConfig) (map[string]Function, error) {
 	}
 	if cal.ttl == 0 {
 		cal.ttl = 5 * time.Second
+	}
+	if cal.cacheTTL == 0 {
+		cal.cacheTTL = 5 * time.Second
 	}
 	if cal.maxOptions == 0 {
 		cal.maxOptions = 3
@@ -110,7 +121,7 @@ func NewCalendarFunctions(cfg CalendarConfig) (map[string]Function, error) {
 		return nil, err
 	}
 	return map[string]Function{
-		FuncCheckAvailability:     FunctionFunc(cal.checkAvailability),
+		FuncCheckAvailability:     ReadOnly(FunctionFunc(cal.checkAvailability)),
 		FuncBookAppointment:       bookings.counted(FuncBookAppointment, FunctionFunc(cal.bookAppointment)),
 		FuncCancelAppointment:     bookings.counted(FuncCancelAppointment, FunctionFunc(cal.cancelAppointment)),
 		FuncRescheduleAppointment: bookings.counted(FuncRescheduleAppointment, FunctionFunc(cal.rescheduleAppointment)),
@@ -128,6 +139,12 @@ type calendar struct {
 	lookahead    int
 	writeTimeout time.Duration
 	region       string
+	cacheTTL     time.Duration
+
+	// services holds a branch's services (branch 0: the company's), and
+	// openHours a branch's opening hours, for cacheTTL.
+	services  cache[serviceKey, []store.Service]
+	openHours cache[int64, openHours]
 
 	slotsMu sync.Mutex
 	slots   map[slotKey]cachedSlots
@@ -254,14 +271,48 @@ func (cal *calendar) normalizePhone(n string) phone.Number {
 	return phone.Number(e)
 }
 
+// serviceKey names the cached services of a branch (0: all the company's).
+type serviceKey struct{ company, branch int64 }
+
+// listServices returns the services of a branch of c's company (branch 0:
+// all of them), ordered by id, from the cache when fresh. The slice is
+// shared: callers must not change it.
+func (cal *calendar) listServices(ctx context.Context, c Call, branchID int64) ([]store.Service, error) {
+	k := serviceKey{company: c.Company.ID, branch: branchID}
+	if v, ok := cal.services.get(k, cal.now()); ok {
+		return v, nil
+	}
+	v, err := cal.st.Services.ListByBranch(ctx, branchID)
+	if err != nil {
+		return nil, err
+	}
+	cal.services.put(k, v, cal.now().Add(cal.cacheTTL), cal.cacheTTL > 0)
+	return v, nil
+}
+
+// service returns a service of c's company by id: from the cached list of
+// the company's services, else from the store.
+func (cal *calendar) service(ctx context.Context, c Call, id int64) (store.Service, error) {
+	all, err := cal.listServices(ctx, c, 0)
+	if err != nil {
+		return store.Service{}, err
+	}
+	for _, s := range all {
+		if s.ID == id {
+			return s, nil
+		}
+	}
+	return cal.st.Services.Get(ctx, id)
+}
+
 // bookable returns the branch's active services that have a Cal.com event
 // type, ordered by id.
 func (cal *calendar) bookable(ctx context.Context, c Call) ([]store.Service, error) {
-	all, err := cal.st.Services.ListByBranch(ctx, c.Branch.ID)
+	all, err := cal.listServices(ctx, c, c.Branch.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list services of branch %d: %w", c.Branch.ID, err)
 	}
-	out := all[:0]
+	out := make([]store.Service, 0, len(all))
 	for _, s := range all {
 		if s.IsActive && s.CalcomEventTypeID != nil {
 			out = append(out, s)

@@ -283,10 +283,17 @@ func (c HTTPConfig) TrustedProxyPrefixes() ([]netip.Prefix, error) {
 	return p, nil
 }
 
-// LogConfig configures log/slog output.
+// LogConfig configures log/slog output (docs/logging.md).
 type LogConfig struct {
-	Level  string `mapstructure:"level"`
+	// Level is debug, info (the default), warn or error.
+	Level string `mapstructure:"level"`
+	// Format is json or text. Empty (the default) means text when stderr
+	// is a terminal, else json.
 	Format string `mapstructure:"format"`
+	// ErrorFile, when set, also receives every line at error level and
+	// above, as JSON (append-only, mode 0600, created if missing). Empty
+	// (the default) means no error file.
+	ErrorFile string `mapstructure:"error_file"`
 }
 
 // Default returns the built-in defaults: an embedded SQLite database, no
@@ -326,7 +333,7 @@ func Default() Config {
 		},
 		Retell: RetellConfig{BaseURL: "https://api.retellai.com", VoiceID: "retell-Cimo", Model: "gpt-4.1"},
 		Calcom: CalcomConfig{BaseURL: "https://api.cal.com", RequestsPerMinute: 100},
-		Log:    LogConfig{Level: "info", Format: "json"},
+		Log:    LogConfig{Level: "info"},
 		// docs/ratelimit.md says why these values.
 		RateLimit: RateLimitConfig{
 			Enabled:        true,

@@ -132,9 +132,9 @@ func (c *Config) Validate() error {
 		return bad("log.level", "want debug, info, warn or error; got %q", c.Log.Level)
 	}
 	switch c.Log.Format {
-	case "json", "text":
+	case "", "json", "text":
 	default:
-		return bad("log.format", "want json or text; got %q", c.Log.Format)
+		return bad("log.format", "want json or text (or empty: text on a terminal, else json); got %q", c.Log.Format)
 	}
 	return nil
 }

@@ -189,10 +189,10 @@ func (d *Deduper) Claim(ctx context.Context, key string) (Claim, error) {
 	d.claims.WithLabelValues(c.State.String()).Inc()
 	switch c.State {
 	case Completed:
-		d.log.InfoContext(ctx, "duplicate webhook", "key", key,
+		d.log.InfoContext(ctx, "duplicate webhook", "event_key", key,
 			"completed_at", c.CompletedAt, "age", d.now().Sub(c.CompletedAt))
 	default:
-		d.log.DebugContext(ctx, "dedup claim", "key", key, "state", c.State)
+		d.log.DebugContext(ctx, "dedup claim", "event_key", key, "state", c.State)
 	}
 	return c, nil
 }

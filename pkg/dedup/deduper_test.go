@@ -184,7 +184,7 @@ askproai_dedup_fallbacks_total{reason="unavailable"} 0
 askproai_dedup_releases_total 1
 `
 	require.NoError(t, testutil.GatherAndCompare(b.reg, strings.NewReader(want)))
-	assert.Contains(t, b.logs.String(), `msg="duplicate webhook" key=retell:call_ended:c1 completed_at=2025-03-03T09:30:00.000Z age=1m0s`)
+	assert.Contains(t, b.logs.String(), `msg="duplicate webhook" event_key=retell:call_ended:c1 completed_at=2025-03-03T09:30:00.000Z age=1m0s`)
 }
 
 func TestDeduper_RedisDown(t *testing.T) {

@@ -113,7 +113,7 @@ func TestDedupFailuresAreLoggedOnceWithTheCorrelationID(t *testing.T) {
 	for _, line := range bytes.Split(bytes.TrimSpace([]byte(logs.String())), []byte("\n")) {
 		var m map[string]any
 		require.NoError(t, json.Unmarshal(line, &m), string(line))
-		if m["key"] != "stripe:evt_redis_down" {
+		if m["event_key"] != "stripe:evt_redis_down" {
 			continue
 		}
 		msg, _ := m["msg"].(string)

@@ -98,7 +98,7 @@ func NewGuard(cfg GuardConfig) (*Guard, error) {
 func (g *Guard) Do(ctx context.Context, key string, ttl time.Duration, store StoreFunc) (Outcome, error) {
 	claim, err := g.dedup.Claim(ctx, key)
 	if err != nil {
-		g.log.WarnContext(ctx, "ingest: dedup claim failed, the database unique key decides", "key", key, "err", err)
+		g.log.WarnContext(ctx, "ingest: dedup claim failed, the database unique key decides", "event_key", key, "err", err)
 	}
 	if err == nil && claim.State == dedup.Completed {
 		return Duplicate, nil
@@ -106,12 +106,12 @@ func (g *Guard) Do(ctx context.Context, key string, ttl time.Duration, store Sto
 	dup, err := store(ctx)
 	if err != nil {
 		if rerr := g.dedup.Release(context.WithoutCancel(ctx), claim); rerr != nil {
-			g.log.WarnContext(ctx, "ingest: dedup release failed, the claim expires by itself", "key", key, "err", rerr)
+			g.log.WarnContext(ctx, "ingest: dedup release failed, the claim expires by itself", "event_key", key, "err", rerr)
 		}
 		return 0, fmt.Errorf("ingest: store %s: %w", key, err)
 	}
 	if cerr := g.dedup.Complete(context.WithoutCancel(ctx), claim, ttl); cerr != nil {
-		g.log.WarnContext(ctx, "ingest: dedup complete failed, the database unique key catches a redelivery", "key", key, "err", cerr)
+		g.log.WarnContext(ctx, "ingest: dedup complete failed, the database unique key catches a redelivery", "event_key", key, "err", cerr)
 	}
 	if dup {
 		return Duplicate, nil

@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/askproai/askpro/internal/correlation"
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/internal/sanitize"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/webhook"
@@ -157,8 +158,8 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			reason := signatureReason(err)
 			h.m.signatureFailures.WithLabelValues(name, reason).Inc()
 			h.m.rejected.WithLabelValues(name, "signature").Inc()
-			h.log.WarnContext(ctx, "security: webhook signature rejected", "provider", name, "reason", reason,
-				"ip", clientIP(r), "user_agent", sanitize.Log(r.UserAgent()), "err", sanitize.Log(err.Error()))
+			logging.LogSecurity(ctx, h.log, "security: webhook signature rejected", logging.RequestEvent(r, reason),
+				slog.String("provider", name), slog.String("err", sanitize.Log(err.Error())))
 			writeError(w, http.StatusUnauthorized, "invalid signature")
 			return
 		}
@@ -203,16 +204,19 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		h.m.rejected.WithLabelValues(name, "store_failed").Inc()
-		h.log.ErrorContext(ctx, "webhook: store failed, answered 503", "provider", name, "key", ev.Key, "err", err)
+		h.log.ErrorContext(ctx, "webhook: store failed, answered 503", "provider", name, "event_type", ev.Type, "event_key", ev.Key, "err", err)
 		writeError(w, http.StatusServiceUnavailable, "could not store the event, retry later")
 		return
 	}
+	// One Info line per accepted delivery, with the request's
+	// correlation_id (the one stored on the row) from ctx.
 	if out == Duplicate {
 		// Caught by dedup or, past an in-flight claim, by the UNIQUE key.
 		h.m.duplicates.WithLabelValues(name).Inc()
-		h.log.InfoContext(ctx, "webhook: duplicate acknowledged", "provider", name, "event_type", ev.Type, "key", ev.Key)
+		h.log.InfoContext(ctx, "webhook: duplicate acknowledged", "provider", name, "event_type", ev.Type, "event_key", ev.Key,
+			"status", "duplicate")
 	} else {
-		h.log.DebugContext(ctx, "webhook: stored", "provider", name, "event_type", ev.Type, "key", ev.Key)
+		h.log.InfoContext(ctx, "webhook: accepted", "provider", name, "event_type", ev.Type, "event_key", ev.Key, "status", "stored")
 	}
 	webhook.Ack(name, w)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+
+	"github.com/askproai/askpro/internal/logging"
 )
 
 // Log writes the one log line of an outbound attempt to logger, with ctx
@@ -24,14 +26,10 @@ func Log(ctx context.Context, logger *slog.Logger, c Call) {
 	if !logger.Enabled(ctx, level) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("service", c.Service),
-		slog.String("endpoint", c.Endpoint),
-		slog.String("method", c.Method),
-		slog.Int("status", c.Status),
-		slog.Int("attempt", c.Attempt),
-		slog.Int64("duration_ms", c.Duration.Milliseconds()),
-	}
+	// The fields of internal/logging's outbound helper, plus method and
+	// attempt.
+	attrs := append(logging.Outbound(c.Service, c.Endpoint, c.Status, c.Duration),
+		slog.String("method", c.Method), slog.Int("attempt", c.Attempt))
 	if err := c.Err; err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

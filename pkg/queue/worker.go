@@ -439,6 +439,8 @@ func (w *Worker) process(tx *sql.Tx, r *running) (err error) {
 	ctx, cancel := context.WithTimeout(w.jobContext(w.hard, r.job), w.cfg.Timeout)
 	defer cancel()
 	r.job.resolved = 0 // what this run resolves (SetCompany), not an earlier run
+	w.log.DebugContext(ctx, "queue: job started", "job", r.job.ID, "provider", r.job.Provider,
+		"event_type", r.job.EventType, "attempt", r.job.Attempts)
 	start := time.Now()
 	defer func() {
 		r.took = time.Since(start)
@@ -463,7 +465,8 @@ func (w *Worker) jobContext(ctx context.Context, j *Job) context.Context {
 	return ctx
 }
 
-// processed logs and counts a committed job.
+// processed logs and counts a committed job: one Info line per job, with
+// its correlation id (the start is a Debug line).
 func (b *batch) processed(ctx context.Context, r *running) {
 	w := b.w
 	outcome := "processed"
@@ -471,7 +474,7 @@ func (b *batch) processed(ctx context.Context, r *running) {
 		outcome = "unhandled"
 	}
 	w.cfg.Metrics.done(r.job, outcome, r.took, w.now())
-	w.log.DebugContext(w.jobContext(ctx, r.job), "queue: job "+outcome, "job", r.job.ID, "provider", r.job.Provider,
+	w.log.InfoContext(w.jobContext(ctx, r.job), "queue: job "+outcome, "job", r.job.ID, "provider", r.job.Provider,
 		"event_type", r.job.EventType, "attempt", r.job.Attempts, "took_ms", r.took.Milliseconds())
 }
 
@@ -558,7 +561,7 @@ func (w *Worker) heartbeat(b *batch) (stop func()) {
 				ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Lease/3)
 				now := w.now()
 				if _, err := extend(ctx, w.cfg.DB, b.token, now.Add(w.cfg.Lease), now, all); err != nil {
-					w.log.Warn("queue: lease renewal failed", "token", b.token, "err", err)
+					w.log.Warn("queue: lease renewal failed", "lease", b.token, "err", err)
 				}
 				cancel()
 			}

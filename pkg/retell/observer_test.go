@@ -109,7 +109,7 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 
 	logs := b.logs.String()
 	assert.Equal(t, len(reqs), strings.Count(logs, `msg="outbound: retell`), "one line per attempt")
-	assert.Contains(t, logs, `level=INFO msg="outbound: retell GET /get-agent/{agent_id}" service=retell endpoint=/get-agent/{agent_id} method=GET status=404`)
+	assert.Contains(t, logs, `level=INFO msg="outbound: retell GET /get-agent/{agent_id}" service=retell endpoint=/get-agent/{agent_id} status=404 duration_ms=`)
 	assert.Contains(t, logs, `level=DEBUG msg="outbound: retell PATCH /update-phone-number/{phone_number}"`)
 	assert.NotContains(t, logs, "4930123", "no number in the outbound lines")
 	host := strings.TrimPrefix(b.srv.URL, "http://")

@@ -172,8 +172,12 @@ func (r *FunctionCalls) Claim(ctx context.Context, key FunctionCallKey, lease ti
 // Complete records the answer of a claimed call: status FunctionCallDone
 // or FunctionCallFailed, result (valid JSON), no lease. Only a running row
 // is changed: when another request took the lease over and completed
-// first, its answer stays. Complete returns the row as stored, whose Result
-// is the one answer every repeat gets. Errors: *ValidationError (a status
+// first, its answer stays. Complete returns the stored answer: the row's
+// ID, CompanyID, Status and Result (the one answer every repeat gets), and
+// the other fields only when it had to read the row back. When this call
+// wrote the answer on a server that keeps JSON text as written (SQLite,
+// MariaDB), that is one round trip and Result is result itself; else
+// (MySQL's JSON type re-renders it) the row is read back. Errors: *ValidationError (a status
 // other than done or failed, a result that is not JSON), ErrNotFound (also
 // for another company's row, or a released one), tenant.ErrNoTenant.
 func (r *FunctionCalls) Complete(ctx context.Context, id int64, status string, result json.RawMessage) (FunctionCall, error) {
@@ -187,12 +191,81 @@ func (r *FunctionCalls) Complete(ctx context.Context, id int64, status string, r
 	if !json.Valid(result) {
 		return FunctionCall{}, invalid("result", "is not JSON")
 	}
-	if _, err := r.s.w.ExecContext(ctx,
+	now := r.s.nowUTC()
+	res, err := r.s.w.ExecContext(ctx,
 		"UPDATE function_calls SET status = ?, result = ?, locked_until = NULL, updated_at = ? WHERE id = ? AND company_id = ? AND status = ?",
-		status, string(result), r.s.nowUTC(), id, cid, FunctionCallRunning); err != nil {
+		status, string(result), now, id, cid, FunctionCallRunning)
+	if err != nil {
 		return FunctionCall{}, fmt.Errorf("complete function call %d: %w", id, err)
 	}
+	if n, err := res.RowsAffected(); err == nil && n == 1 && r.s.storesJSONVerbatim(ctx) {
+		// This request's answer is the one stored, byte for byte: no read
+		// back. The row's other fields are not known here; Result and
+		// Status are what callers use.
+		return FunctionCall{ID: id, CompanyID: cid, Status: status, Result: result, UpdatedAt: now}, nil
+	}
 	return r.Get(ctx, id)
+}
+
+// Find returns the row of key for the context's company: a read, no lock.
+// Errors: ErrNotFound, ErrConflict (the key is another company's),
+// *ValidationError, tenant.ErrNoTenant.
+func (r *FunctionCalls) Find(ctx context.Context, key FunctionCallKey) (FunctionCall, error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return FunctionCall{}, err
+	}
+	if err := checkFunctionCallKey(key); err != nil {
+		return FunctionCall{}, err
+	}
+	f, err := r.byKey(ctx, key)
+	if err != nil {
+		return FunctionCall{}, err
+	}
+	if f.CompanyID != cid {
+		return FunctionCall{}, fmt.Errorf("find function call: %w: the call id belongs to another company", ErrConflict)
+	}
+	return f, nil
+}
+
+// Record stores the finished answer of a call that needed no claim (a
+// function that changes nothing, whose repeats may run it again): a row
+// with status done or failed and result, in one statement. When the key
+// is already recorded, the first answer stays and is returned with
+// recorded=false. Errors: *ValidationError, ErrConflict (the key is
+// another company's), tenant.ErrNoTenant, database errors.
+func (r *FunctionCalls) Record(ctx context.Context, key FunctionCallKey, status string, result json.RawMessage) (_ FunctionCall, recorded bool, _ error) {
+	cid, err := companyID(ctx)
+	if err != nil {
+		return FunctionCall{}, false, err
+	}
+	if err := checkFunctionCallKey(key); err != nil {
+		return FunctionCall{}, false, err
+	}
+	if status != FunctionCallDone && status != FunctionCallFailed {
+		return FunctionCall{}, false, invalid("status", "must be %s or %s, got %q", FunctionCallDone, FunctionCallFailed, status)
+	}
+	if !json.Valid(result) {
+		return FunctionCall{}, false, invalid("result", "is not JSON")
+	}
+	now := r.s.nowUTC()
+	res, err := r.s.w.ExecContext(ctx,
+		"INSERT INTO function_calls (company_id, call_id, name, args_hash, status, result, created_at, updated_at) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		cid, key.CallID, key.Name, key.ArgsHash, status, string(result), now, now)
+	if err == nil {
+		id, err := res.LastInsertId()
+		if err != nil {
+			return FunctionCall{}, false, fmt.Errorf("record function call: %w", err)
+		}
+		return FunctionCall{ID: id, CompanyID: cid, CallID: key.CallID, Name: key.Name, ArgsHash: key.ArgsHash,
+			Status: status, Result: result, CreatedAt: now, UpdatedAt: now}, true, nil
+	}
+	if !pool.IsUniqueViolation(err) {
+		return FunctionCall{}, false, fmt.Errorf("record function call: %w", err)
+	}
+	f, err := r.Find(ctx, key)
+	return f, false, err
 }
 
 // Release deletes a running row of the context's company, so that the
@@ -236,8 +309,11 @@ func (r *FunctionCalls) insert(ctx context.Context, cid int64, key FunctionCallK
 		if err != nil {
 			return FunctionCall{}, false, fmt.Errorf("claim function call: %w", err)
 		}
-		f, err := r.Get(ctx, id)
-		return f, err == nil, err
+		// The row is what was written (times are already at the columns'
+		// microsecond precision): no read back, one round trip.
+		until := now.Add(lease)
+		return FunctionCall{ID: id, CompanyID: cid, CallID: key.CallID, Name: key.Name, ArgsHash: key.ArgsHash,
+			Status: FunctionCallRunning, LockedUntil: &until, CreatedAt: now, UpdatedAt: now}, true, nil
 	}
 	if !pool.IsUniqueViolation(err) {
 		return FunctionCall{}, false, fmt.Errorf("claim function call: %w", err)

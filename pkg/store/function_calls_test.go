@@ -52,6 +52,10 @@ func TestFunctionCallsClaimOnce(t *testing.T) {
 		assert.Equal(t, store.FunctionCallDone, done.Status)
 		assert.Nil(t, done.LockedUntil, "a finished row holds no lease")
 		assert.JSONEq(t, `{"result":"Gebucht","status":"ok"}`, string(done.Result))
+		stored, err := st.FunctionCalls.Get(ctx, ids[0])
+		require.NoError(t, err)
+		assert.Equal(t, string(stored.Result), string(done.Result), "Complete answers the stored bytes")
+		assert.Equal(t, store.FunctionCallDone, stored.Status)
 
 		// A repeat gets the first answer; a second Complete changes nothing.
 		again, claimed, err := st.FunctionCalls.Claim(ctx, key, time.Minute)
@@ -140,6 +144,53 @@ func TestFunctionCallsReleaseAndTenancy(t *testing.T) {
 		kept, err := st.FunctionCalls.Get(aCtx, g.ID)
 		require.NoError(t, err)
 		assert.Equal(t, store.FunctionCallFailed, kept.Status)
+	})
+}
+
+// TestFunctionCallsRecordKeepsTheFirstAnswer checks the claim-free path of
+// functions that change nothing: Find reads a key's row, Record stores a
+// finished answer in one statement, and a second Record (a repeat that ran
+// again, in another process) keeps and returns the first answer.
+func TestFunctionCallsRecordKeepsTheFirstAnswer(t *testing.T) {
+	t.Parallel()
+	eachDialect(t, func(t *testing.T, st *store.Store, b testBundle) {
+		aCtx, _, _ := seed(t, st, b, "fc-rec-a", "+4930901835")
+		bCtx, _, _ := seed(t, st, b, "fc-rec-b", "+4930901836")
+		key := fnKey("call_record")
+		_, err := st.FunctionCalls.Find(aCtx, key)
+		require.ErrorIs(t, err, store.ErrNotFound)
+
+		first, recorded, err := st.FunctionCalls.Record(aCtx, key, store.FunctionCallDone, json.RawMessage(`{"result":"Um 9:00 Uhr ist frei.","status":"ok"}`))
+		require.NoError(t, err)
+		require.True(t, recorded)
+		found, err := st.FunctionCalls.Find(aCtx, key)
+		require.NoError(t, err)
+		assert.Equal(t, first.ID, found.ID)
+		assert.Equal(t, store.FunctionCallDone, found.Status)
+		assert.Nil(t, found.LockedUntil)
+		assert.Equal(t, string(first.Result), string(found.Result), "Record answers the stored bytes")
+
+		again, recorded, err := st.FunctionCalls.Record(aCtx, key, store.FunctionCallDone, json.RawMessage(`{"result":"Um 10:00 Uhr ist frei.","status":"ok"}`))
+		require.NoError(t, err)
+		assert.False(t, recorded, "the key is recorded already")
+		assert.Equal(t, first.ID, again.ID)
+		assert.JSONEq(t, `{"result":"Um 9:00 Uhr ist frei.","status":"ok"}`, string(again.Result), "the first answer stays")
+
+		_, claimed, err := st.FunctionCalls.Claim(aCtx, key, time.Minute)
+		require.NoError(t, err)
+		assert.False(t, claimed, "a recorded call is not claimed")
+
+		_, err = st.FunctionCalls.Find(bCtx, key)
+		assert.ErrorIs(t, err, store.ErrConflict, "another company's key is refused")
+		_, _, err = st.FunctionCalls.Record(bCtx, key, store.FunctionCallDone, json.RawMessage(`{}`))
+		assert.ErrorIs(t, err, store.ErrConflict)
+
+		var ve *store.ValidationError
+		_, _, err = st.FunctionCalls.Record(aCtx, fnKey("call_record_2"), store.FunctionCallRunning, json.RawMessage(`{}`))
+		assert.ErrorAs(t, err, &ve, "record needs done or failed")
+		_, _, err = st.FunctionCalls.Record(aCtx, fnKey("call_record_2"), store.FunctionCallDone, json.RawMessage(`{nope`))
+		assert.ErrorAs(t, err, &ve, "record needs JSON")
+		assert.Equal(t, 1, count(t, b, "function_calls"), "nothing else was written")
 	})
 }
 

@@ -229,6 +229,10 @@ func scopingCases() map[string]scopingCase {
 		}), hidden},
 		"FunctionCalls.Release": {args(func(f scopingFixture) []any { return []any{f.fnCall.ID} }), hidden},
 		"FunctionCalls.Get":     {args(func(f scopingFixture) []any { return []any{f.fnCall.ID} }), hidden},
+		"FunctionCalls.Find":    {args(func(f scopingFixture) []any { return []any{f.fnKey} }), conflict},
+		"FunctionCalls.Record": {args(func(f scopingFixture) []any {
+			return []any{f.fnKey, store.FunctionCallDone, json.RawMessage(`{"result":"fremd"}`)}
+		}), conflict},
 
 		"APIKeys.Create": {args(func(f scopingFixture) []any { return []any{store.NewAPIKey{CompanyID: f.a, Name: "forged"}} }), systemOnly},
 		"APIKeys.Get":    {args(func(f scopingFixture) []any { return []any{f.apiKey.ID} }), hidden},

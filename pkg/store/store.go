@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/askproai/askpro/pkg/pool"
@@ -69,6 +70,8 @@ type Store struct {
 	dialect string
 	region  string
 	now     func() time.Time
+	// json says whether the server keeps JSON columns' text as written.
+	json *jsonText
 
 	Companies    *Companies
 	Branches     *Branches
@@ -100,7 +103,7 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Dialect != "mysql" && cfg.Dialect != "sqlite" {
 		return nil, fmt.Errorf("store: unknown dialect %q (want mysql or sqlite)", cfg.Dialect)
 	}
-	s := &Store{dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now}
+	s := &Store{dialect: cfg.Dialect, region: cfg.PhoneRegion, now: cfg.Now, json: &jsonText{}}
 	rs := newStmts(cfg.DB)
 	s.db = dbQuerier{db: cfg.DB, c: rs}
 	s.wdb, s.wstmts, s.w = cfg.DB, rs, s.db
@@ -142,9 +145,34 @@ func (s *Store) wire() {
 // prepared statements are reused on it.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
 	q := txQuerier{tx: tx, c: s.wstmts}
-	c := &Store{db: q, w: q, wdb: s.wdb, wstmts: s.wstmts, dialect: s.dialect, region: s.region, now: s.now}
+	c := &Store{db: q, w: q, wdb: s.wdb, wstmts: s.wstmts, dialect: s.dialect, region: s.region, now: s.now, json: s.json}
 	c.wire()
 	return c
+}
+
+// Tx runs fn with a Store whose repositories read and write through one
+// transaction on the writer, and commits it when fn returns nil (else rolls
+// it back and returns fn's error): several writes that belong together
+// (a booking's customer, call and appointment) then commit together, in
+// one commit. A deadlock, a lock wait timeout or SQLite BUSY
+// ([pool.IsTransient]) rolls back and runs fn again, at most twice more,
+// so fn must be safe to run again and keep no state of a failed attempt.
+// On a Store made by [Store.WithTx], fn runs in the caller's transaction.
+func (s *Store) Tx(ctx context.Context, fn func(st *Store) error) error {
+	if _, ok := s.w.(txQuerier); ok {
+		return fn(s)
+	}
+	return pool.WithRetry(ctx, pool.Config{RetryAttempts: 2, RetryDelay: 10 * time.Millisecond}, func(ctx context.Context) error {
+		tx, err := s.wdb.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck // after Commit this is a no-op
+		if err := fn(s.WithTx(tx)); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // inTx runs fn in a transaction on the writer: a new one that commits when
@@ -162,6 +190,38 @@ func (s *Store) inTx(ctx context.Context, fn func(tx querier) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// jsonText remembers, once per Store, whether the server stores a JSON
+// column's text byte for byte: SQLite and MariaDB (whose JSON is LONGTEXT)
+// do; MySQL's binary JSON type re-renders it.
+type jsonText struct {
+	state atomic.Int32 // 0 not known yet, 1 verbatim, 2 re-rendered
+}
+
+// storesJSONVerbatim reports whether a JSON value read back equals the
+// bytes written. While it cannot tell (the version query failed), it says
+// no, and callers read back.
+func (s *Store) storesJSONVerbatim(ctx context.Context) bool {
+	if s.dialect == "sqlite" {
+		return true
+	}
+	switch s.json.state.Load() {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	var v string
+	if err := s.wdb.QueryRowContext(ctx, "SELECT VERSION()").Scan(&v); err != nil {
+		return false
+	}
+	if strings.Contains(strings.ToLower(v), "mariadb") {
+		s.json.state.Store(1)
+		return true
+	}
+	s.json.state.Store(2)
+	return false
 }
 
 // Dialect returns "mysql" or "sqlite".
