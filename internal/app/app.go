@@ -30,6 +30,7 @@ import (
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/dedup"
 	"github.com/askproai/askpro/pkg/ingest"
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/ratelimit"
@@ -98,6 +99,10 @@ type App struct {
 	Redis redis.UniversalClient
 	// Registry holds every collector and is served at /metrics.
 	Registry *prometheus.Registry
+	// Outbound observes the calls to Retell and Cal.com (the outbound
+	// metrics); pass it as the Observer of any API client built for the
+	// App. The Cal.com clients of Calcom have it.
+	Outbound *outbound.Metrics
 	// DedupStore keeps the dedup markers: Redis, or in-process.
 	DedupStore dedup.Store
 	// Dedup is the two-phase deduplication of ingestion.
@@ -233,6 +238,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		log.InfoContext(ctx, "dedup: no redis.url, using the in-process store (one process; the database UNIQUE key guards across processes)")
 	}
 	if a.Calcom, err = NewCalcomAccounts(cfg, a.Store.Companies, a.Secrets, a.Redis, log); err != nil {
+		return nil, err
+	}
+	if err := a.registerMetrics(); err != nil { // internal/app/metrics.go
 		return nil, err
 	}
 	if a.Dedup, err = dedup.New(dedup.Config{Store: a.DedupStore, Logger: log, Registerer: a.Registry}); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/askproai/askpro/pkg/secrets"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
@@ -36,6 +37,9 @@ type CalcomAccounts struct {
 	budget    calcom.Budget
 	breakers  *calcom.Breakers
 	logger    *slog.Logger
+	// observer watches every client's attempts and breakers (the outbound
+	// metrics); set by App.registerMetrics before any client is built.
+	observer outbound.Observer
 
 	now     func() time.Time
 	mu      sync.Mutex
@@ -116,7 +120,7 @@ func (a *CalcomAccounts) For(ctx context.Context, companyID int64) (*calcom.Clie
 	if key == "" {
 		return nil, fmt.Errorf("%w: company %d has no Cal.com API key and calcom.api_key is not set", ErrNoCalcomAccount, companyID)
 	}
-	client, err := calcom.New(calcom.Config{BaseURL: base, APIKey: key, Budget: a.budget, Breaker: a.breakers, Logger: a.logger})
+	client, err := calcom.New(calcom.Config{BaseURL: base, APIKey: key, Budget: a.budget, Breaker: a.breakers, Logger: a.logger, Observer: a.observer})
 	if err != nil {
 		return nil, fmt.Errorf("cal.com client of company %d: %w", companyID, err)
 	}

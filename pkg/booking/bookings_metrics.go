@@ -2,10 +2,10 @@ package booking
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -24,17 +24,12 @@ type bookingsCounter struct{ vec *prometheus.CounterVec }
 
 func newBookingsCounter(reg prometheus.Registerer) (*bookingsCounter, error) {
 	vec := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "askproai", Name: "bookings_total",
+		Namespace: metrics.Namespace, Name: "bookings_total",
 		Help: "Outcomes of the agent's booking functions: booked, conflict (slot taken, alternatives offered), failed (Cal.com unavailable or an error), cancelled, rescheduled; by branch id.",
 	}, []string{"status", "branch"})
-	if reg != nil {
-		if err := reg.Register(vec); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("booking: register bookings_total: %w", err)
-			}
-			vec = are.ExistingCollector.(*prometheus.CounterVec)
-		}
+	vec, err := metrics.Register(reg, vec)
+	if err != nil {
+		return nil, fmt.Errorf("booking: register bookings_total: %w", err)
 	}
 	return &bookingsCounter{vec: vec}, nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/internal/sanitize"
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/askproai/askpro/pkg/phone"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
@@ -751,13 +752,13 @@ type functionMetrics struct {
 
 func newFunctionMetrics(reg prometheus.Registerer) (*functionMetrics, error) {
 	m := &functionMetrics{
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "askproai", Name: "function_duration_seconds",
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: metrics.Namespace, Name: "function_duration_seconds",
 			Help:    "Time to answer a Retell custom function, by function and answer status.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 20}}, []string{"name", "status"}),
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "askproai", Name: "function_calls_total",
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "function_calls_total",
 			Help: "Retell custom-function requests answered, by function and outcome (ran, repeat, timeout, error, no_branch, conflict)."},
 			[]string{"name", "outcome"}),
-		unauthorized: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "askproai", Name: "function_signature_failures_total",
+		unauthorized: prometheus.NewCounter(prometheus.CounterOpts{Namespace: metrics.Namespace, Name: "function_signature_failures_total",
 			Help: "Requests to /retell/functions and /retell/inbound refused for their signature."}),
 	}
 	if reg == nil {

@@ -2,9 +2,11 @@ package calcom
 
 import (
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -69,7 +71,10 @@ var errNotCounted = errors.New("calcom: not counted by the breaker")
 // errServer marks a 5xx answer: a failure for the breaker.
 var errServer = errors.New("calcom: server error")
 
-func (b *Breakers) get(host string) *gobreaker.CircuitBreaker[*attempt] {
+// get returns host's breaker, creating it with obs (the first Client's
+// Observer, may be nil) told of its states: Closed now, then each change,
+// under the host without its scheme ("api.cal.com").
+func (b *Breakers) get(host string, obs outbound.Observer) *gobreaker.CircuitBreaker[*attempt] {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if cb := b.m[host]; cb != nil {
@@ -83,10 +88,25 @@ func (b *Breakers) get(host string) *gobreaker.CircuitBreaker[*attempt] {
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
 		IsExcluded:  func(err error) bool { return errors.Is(err, errNotCounted) },
 	}
-	if f := b.cfg.OnStateChange; f != nil {
-		st.OnStateChange = func(name string, from, to gobreaker.State) { f(name, from, to) }
+	label := host
+	if i := strings.Index(label, "://"); i >= 0 {
+		label = label[i+3:]
+	}
+	f := b.cfg.OnStateChange
+	if f != nil || obs != nil {
+		st.OnStateChange = func(name string, from, to gobreaker.State) {
+			if f != nil {
+				f(name, from, to)
+			}
+			if obs != nil {
+				obs.ObserveBreaker("calcom", label, outbound.BreakerState(to))
+			}
+		}
 	}
 	cb := gobreaker.NewCircuitBreaker[*attempt](st)
+	if obs != nil {
+		obs.ObserveBreaker("calcom", label, outbound.Closed)
+	}
 	b.m[host] = cb
 	return cb
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/askproai/askpro/internal/ctxtime"
 	"github.com/askproai/askpro/internal/hosturl"
+	"github.com/askproai/askpro/pkg/outbound"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -69,9 +70,15 @@ type Config struct {
 	// process-wide set with the defaults (open after 5 consecutive
 	// failures, probe after 30s).
 	Breaker *Breakers
-	// Logger receives a warning per retry and per failed budget store.
-	// Nil means no logging.
+	// Logger receives a warning per retry and per failed budget store, and
+	// one line per attempt sent (Debug, or Info when it failed; see
+	// [outbound.Log]). Nil means no logging.
 	Logger *slog.Logger
+	// Observer, if set, is told of every attempt sent (service "calcom",
+	// the endpoint pattern such as "/v2/bookings/{uid}") and, when this
+	// Client is the first to use its host's breaker, of that breaker's
+	// states. [outbound.Metrics] exports them to Prometheus.
+	Observer outbound.Observer
 	// Now is the clock (Retry-After dates). Nil means time.Now.
 	Now func() time.Time
 	// Sleep waits between retries; it returns ctx's error if ctx ends
@@ -93,6 +100,7 @@ type Client struct {
 	budget     Budget
 	breaker    *gobreaker.CircuitBreaker[*attempt]
 	log        *slog.Logger
+	observer   outbound.Observer
 	now        func() time.Time
 	sleep      func(context.Context, time.Duration) error
 }
@@ -132,6 +140,7 @@ func New(cfg Config) (*Client, error) {
 		backoff:    cfg.RetryBackoff,
 		budget:     cfg.Budget,
 		log:        cfg.Logger,
+		observer:   cfg.Observer,
 		now:        cfg.Now,
 		sleep:      cfg.Sleep,
 	}
@@ -157,7 +166,7 @@ func New(cfg Config) (*Client, error) {
 	if breakers == nil {
 		breakers = defaultBreakers()
 	}
-	c.breaker = breakers.get(base)
+	c.breaker = breakers.get(base, cfg.Observer)
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -202,12 +211,15 @@ const (
 
 // call is one API request.
 type call struct {
-	method  string
-	path    string
-	query   url.Values
-	version string
-	body    any
-	policy  retryPolicy
+	method string
+	path   string
+	// endpoint is path's route pattern ("/v2/bookings/{uid}/cancel"): the
+	// label of the outbound metrics, which must never see a uid.
+	endpoint string
+	query    url.Values
+	version  string
+	body     any
+	policy   retryPolicy
 	// settled reports, for a retry that follows an attempt which may have
 	// acted, whether an error answer means that attempt did (a cancel
 	// answered "already cancelled"). do then returns errSettled.
@@ -263,7 +275,11 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			c.log.WarnContext(ctx, "calcom budget store failed, sending anyway",
 				"method", cl.method, "path", cl.path, "key", c.keyHash[:12], "error", err)
 		}
+		start := time.Now()
 		a, err := c.breaker.Execute(func() (*attempt, error) { return c.send(ctx, cl, payload) })
+		if a != nil {
+			c.observe(ctx, cl, a, n+1, time.Since(start))
+		}
 		if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
 			if lastErr != nil {
 				return fmt.Errorf("%w (then %w for %s)", lastErr, ErrCircuitOpen, c.base)
@@ -319,6 +335,21 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 			return lastErr
 		}
 	}
+}
+
+// observe reports one attempt sent to the Observer and the log.
+func (c *Client) observe(ctx context.Context, cl call, a *attempt, n int, took time.Duration) {
+	oc := outbound.Call{Service: "calcom", Method: cl.method, Endpoint: cl.endpoint, Status: a.status, Duration: took, Attempt: n}
+	if oc.Endpoint == "" {
+		oc.Endpoint = "unknown"
+	}
+	if a.err != nil {
+		oc.Status, oc.Err = 0, a.err
+	}
+	if c.observer != nil {
+		c.observer.ObserveCall(ctx, oc)
+	}
+	outbound.Log(ctx, c.log, oc)
 }
 
 // backoffFor returns the delay before retry n+1: base·2ⁿ capped at 5s,

@@ -97,6 +97,14 @@
 // one probe is let through. 4xx answers count as successes, 429s and
 // requests the caller abandoned not at all.
 //
+// # Observing
+//
+// Config.Observer (an [outbound.Observer], such as [outbound.Metrics]) is
+// told of every attempt sent, under its endpoint pattern
+// ("/v2/bookings/{uid}/cancel", never the uid), and of the states of the
+// host's breaker; each attempt also logs one line through Config.Logger
+// ([outbound.Log]). docs/metrics.md lists the metrics.
+//
 // # Testing
 //
 // Package calcomtest is an in-memory Cal.com on httptest that enforces what

@@ -46,7 +46,7 @@ func (c *Client) Slots(ctx context.Context, q SlotsQuery) (Slots, error) {
 		v.Set("duration", strconv.Itoa(q.Duration))
 	}
 	out := Slots{}
-	err := c.do(ctx, call{method: http.MethodGet, path: "/v2/slots", query: v, version: VersionSlots}, &out)
+	err := c.do(ctx, call{method: http.MethodGet, path: "/v2/slots", endpoint: "/v2/slots", query: v, version: VersionSlots}, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +64,15 @@ func (c *Client) ReserveSlot(ctx context.Context, r ReservationRequest) (Reserva
 		return Reservation{}, err
 	}
 	var out Reservation
-	err := c.do(ctx, call{method: http.MethodPost, path: "/v2/slots/reservations", version: VersionSlots, body: r, policy: creating}, &out)
+	err := c.do(ctx, call{method: http.MethodPost, path: "/v2/slots/reservations", endpoint: "/v2/slots/reservations", version: VersionSlots, body: r, policy: creating}, &out)
 	return out, err
 }
+
+// The endpoint patterns of the paths that carry a uid (call.endpoint).
+const (
+	epReservation = "/v2/slots/reservations/{uid}"
+	epBooking     = "/v2/bookings/{uid}"
+)
 
 func reservationPath(uid string) (string, error) {
 	if uid == "" {
@@ -84,7 +90,7 @@ func (c *Client) Reservation(ctx context.Context, uid string) (Reservation, erro
 		return Reservation{}, err
 	}
 	var out Reservation
-	err = c.do(ctx, call{method: http.MethodGet, path: path, version: VersionSlots}, &out)
+	err = c.do(ctx, call{method: http.MethodGet, path: path, endpoint: epReservation, version: VersionSlots}, &out)
 	return out, err
 }
 
@@ -100,7 +106,7 @@ func (c *Client) UpdateReservation(ctx context.Context, uid string, r Reservatio
 		return Reservation{}, err
 	}
 	var out Reservation
-	err = c.do(ctx, call{method: http.MethodPatch, path: path, version: VersionSlots, body: r}, &out)
+	err = c.do(ctx, call{method: http.MethodPatch, path: path, endpoint: epReservation, version: VersionSlots, body: r}, &out)
 	return out, err
 }
 
@@ -114,7 +120,7 @@ func (c *Client) ReleaseReservation(ctx context.Context, uid string) error {
 		return err
 	}
 	err = c.do(ctx, call{
-		method: http.MethodDelete, path: path, version: VersionSlots,
+		method: http.MethodDelete, path: path, endpoint: epReservation, version: VersionSlots,
 		settled: func(e *APIError) bool { return e.StatusCode == http.StatusNotFound },
 	}, nil)
 	if errors.Is(err, errSettled) {
@@ -139,7 +145,7 @@ func (c *Client) CreateBooking(ctx context.Context, r BookingRequest) (Booking, 
 		return Booking{}, err
 	}
 	var raw json.RawMessage
-	if err := c.do(ctx, call{method: http.MethodPost, path: "/v2/bookings", version: VersionBookings, body: r, policy: creating}, &raw); err != nil {
+	if err := c.do(ctx, call{method: http.MethodPost, path: "/v2/bookings", endpoint: "/v2/bookings", version: VersionBookings, body: r, policy: creating}, &raw); err != nil {
 		return Booking{}, err
 	}
 	return decodeBooking("POST /v2/bookings", raw)
@@ -179,7 +185,7 @@ func (c *Client) GetBooking(ctx context.Context, uid string) (Booking, error) {
 		return Booking{}, err
 	}
 	var raw json.RawMessage
-	if err := c.do(ctx, call{method: http.MethodGet, path: path, version: VersionBookings}, &raw); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, path: path, endpoint: epBooking, version: VersionBookings}, &raw); err != nil {
 		return Booking{}, err
 	}
 	return decodeBooking("GET "+path, raw)
@@ -198,7 +204,7 @@ func (c *Client) CancelBooking(ctx context.Context, uid string, r CancelRequest)
 	}
 	var raw json.RawMessage
 	err = c.do(ctx, call{
-		method: http.MethodPost, path: path, version: VersionBookings, body: r,
+		method: http.MethodPost, path: path, endpoint: epBooking + "/cancel", version: VersionBookings, body: r,
 		settled: func(e *APIError) bool {
 			return e.StatusCode == http.StatusBadRequest && strings.TrimSpace(e.Message) == alreadyCancelled
 		},
@@ -227,7 +233,7 @@ func (c *Client) RescheduleBooking(ctx context.Context, uid string, r Reschedule
 		return Booking{}, fmt.Errorf("%w: start is required", ErrInvalidRequest)
 	}
 	var raw json.RawMessage
-	if err := c.do(ctx, call{method: http.MethodPost, path: path, version: VersionBookings, body: r, policy: creating}, &raw); err != nil {
+	if err := c.do(ctx, call{method: http.MethodPost, path: path, endpoint: epBooking + "/reschedule", version: VersionBookings, body: r, policy: creating}, &raw); err != nil {
 		return Booking{}, err
 	}
 	return decodeBooking("POST "+path, raw)
@@ -237,7 +243,7 @@ func (c *Client) RescheduleBooking(ctx context.Context, uid string, r Reschedule
 // 2024-06-14).
 func (c *Client) EventTypes(ctx context.Context) ([]EventType, error) {
 	var out []EventType
-	if err := c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types", version: VersionEventTypes}, &out); err != nil {
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types", endpoint: "/v2/event-types", version: VersionEventTypes}, &out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -251,7 +257,7 @@ func (c *Client) EventType(ctx context.Context, id int64) (EventType, error) {
 		return EventType{}, fmt.Errorf("%w: event type id must be positive", ErrInvalidRequest)
 	}
 	var out EventType
-	err := c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types/" + strconv.FormatInt(id, 10), version: VersionEventTypes}, &out)
+	err := c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types/" + strconv.FormatInt(id, 10), endpoint: "/v2/event-types/{id}", version: VersionEventTypes}, &out)
 	return out, err
 }
 
@@ -260,5 +266,5 @@ func (c *Client) EventType(ctx context.Context, id int64) (EventType, error) {
 // CALCOM_UNREACHABLE check. A refused key matches [ErrUnauthorized];
 // anything else means unreachable or unhealthy.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types", version: VersionEventTypes}, nil)
+	return c.do(ctx, call{method: http.MethodGet, path: "/v2/event-types", endpoint: "/v2/event-types", version: VersionEventTypes}, nil)
 }

@@ -2,10 +2,12 @@ package dedup
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -59,7 +61,10 @@ type Config struct {
 //   - askproai_dedup_completes_total: successful completes;
 //   - askproai_dedup_releases_total: successful releases of a held claim;
 //   - askproai_dedup_errors_total{op}: store failures by op, one of
-//     "claim", "complete" or "release".
+//     "claim", "complete" or "release";
+//   - askproai_dedup_fallbacks_total{reason}: webhooks that fell back to
+//     the database UNIQUE key because their claim failed: reason
+//     "unavailable" (Redis down or slow), "empty_key" or "error".
 type Deduper struct {
 	store    Store
 	inflight time.Duration
@@ -72,6 +77,7 @@ type Deduper struct {
 	completes prometheus.Counter
 	releases  prometheus.Counter
 	errors    *prometheus.CounterVec
+	fallbacks *prometheus.CounterVec
 }
 
 var _ prometheus.Collector = (*Deduper)(nil)
@@ -104,7 +110,7 @@ func New(cfg Config) (*Deduper, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	const ns, sub = "askproai", "dedup"
+	const ns, sub = metrics.Namespace, "dedup"
 	d := &Deduper{
 		store:    cfg.Store,
 		inflight: cfg.InFlightTTL,
@@ -128,6 +134,10 @@ func New(cfg Config) (*Deduper, error) {
 			Namespace: ns, Subsystem: sub, Name: "errors_total",
 			Help: "Webhook dedup store failures by operation (claim, complete, release).",
 		}, []string{"op"}),
+		fallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "fallbacks_total",
+			Help: "Webhooks whose dedup claim failed, so the database unique key decided, by reason (unavailable, empty_key, error).",
+		}, []string{"reason"}),
 	}
 	// Export every label value from the start, so that rates and alerts
 	// see zeros rather than absent series.
@@ -136,6 +146,9 @@ func New(cfg Config) (*Deduper, error) {
 	}
 	for _, op := range []string{"claim", "complete", "release"} {
 		d.errors.WithLabelValues(op)
+	}
+	for _, r := range []string{"unavailable", "empty_key", "error"} {
+		d.fallbacks.WithLabelValues(r)
 	}
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(d); err != nil {
@@ -163,6 +176,14 @@ func (d *Deduper) Claim(ctx context.Context, key string) (Claim, error) {
 	if err != nil {
 		d.claims.WithLabelValues("error").Inc()
 		d.errors.WithLabelValues("claim").Inc()
+		reason := "error"
+		switch {
+		case errors.Is(err, ErrUnavailable):
+			reason = "unavailable"
+		case errors.Is(err, ErrEmptyKey):
+			reason = "empty_key"
+		}
+		d.fallbacks.WithLabelValues(reason).Inc()
 		return Claim{Key: key, State: InFlight}, err
 	}
 	d.claims.WithLabelValues(c.State.String()).Inc()
@@ -221,6 +242,7 @@ func (d *Deduper) Describe(ch chan<- *prometheus.Desc) {
 	d.completes.Describe(ch)
 	d.releases.Describe(ch)
 	d.errors.Describe(ch)
+	d.fallbacks.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -229,6 +251,7 @@ func (d *Deduper) Collect(ch chan<- prometheus.Metric) {
 	d.completes.Collect(ch)
 	d.releases.Collect(ch)
 	d.errors.Collect(ch)
+	d.fallbacks.Collect(ch)
 }
 
 func (d *Deduper) bound(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -174,6 +174,11 @@ askproai_dedup_completes_total 1
 askproai_dedup_errors_total{op="claim"} 1
 askproai_dedup_errors_total{op="complete"} 1
 askproai_dedup_errors_total{op="release"} 0
+# HELP askproai_dedup_fallbacks_total Webhooks whose dedup claim failed, so the database unique key decided, by reason (unavailable, empty_key, error).
+# TYPE askproai_dedup_fallbacks_total counter
+askproai_dedup_fallbacks_total{reason="empty_key"} 1
+askproai_dedup_fallbacks_total{reason="error"} 0
+askproai_dedup_fallbacks_total{reason="unavailable"} 0
 # HELP askproai_dedup_releases_total Webhook dedup claims released after storing the event failed.
 # TYPE askproai_dedup_releases_total counter
 askproai_dedup_releases_total 1
@@ -198,6 +203,7 @@ func TestDeduper_RedisDown(t *testing.T) {
 		assert.InDelta(t, want, counter(t, b.reg, "askproai_dedup_errors_total", "op", op), 0, op)
 	}
 	assert.InDelta(t, 1, counter(t, b.reg, "askproai_dedup_claims_total", "outcome", "error"), 0)
+	assert.InDelta(t, 1, counter(t, b.reg, "askproai_dedup_fallbacks_total", "reason", "unavailable"), 0, "the webhook fell back to the database")
 	assert.NotContains(t, b.logs.String(), "level=WARN",
 		"failures are returned and logged once by the caller that handles them, not here as well")
 }

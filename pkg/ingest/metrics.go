@@ -4,34 +4,37 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-const namespace = "askproai"
-
-type metrics struct {
+type webhookMetrics struct {
 	received          *prometheus.CounterVec
 	rejected          *prometheus.CounterVec
 	duplicates        *prometheus.CounterVec
 	signatureFailures *prometheus.CounterVec
+	// events bounds the event_type label: a provider's own types, the
+	// 65th distinct one on is "other".
+	events *metrics.Cap
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{
+func newMetrics(reg prometheus.Registerer) (*webhookMetrics, error) {
+	m := &webhookMetrics{
+		events: &metrics.Cap{},
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "webhook_received_total",
+			Namespace: metrics.Namespace, Name: "webhook_received_total",
 			Help: "Webhooks verified and parsed, by provider and event type.",
 		}, []string{"service", "event_type"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "webhook_rejected_total",
+			Namespace: metrics.Namespace, Name: "webhook_rejected_total",
 			Help: "Webhooks refused before storing, by provider and reason.",
 		}, []string{"service", "reason"}),
 		duplicates: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "webhook_duplicates_total",
+			Namespace: metrics.Namespace, Name: "webhook_duplicates_total",
 			Help: "Webhooks acknowledged as redeliveries of stored events, by provider.",
 		}, []string{"service"}),
 		signatureFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "webhook_signature_failures_total",
+			Namespace: metrics.Namespace, Name: "webhook_signature_failures_total",
 			Help: "Webhooks refused for their signature, by provider and reason.",
 		}, []string{"service", "reason"}),
 	}

@@ -71,14 +71,15 @@ type WebhookConfig struct {
 // for concurrent use.
 //
 // Metrics (namespace askproai): webhook_received_total{service,event_type}
-// (parsed events), webhook_rejected_total{service,reason} (refused before
+// (parsed events; event types beyond the first 64 count as "other"),
+// webhook_rejected_total{service,reason} (refused before
 // storing: too_large, read_error, signature, bad_payload, store_failed),
 // webhook_duplicates_total{service} (acknowledged redeliveries) and
 // webhook_signature_failures_total{service,reason}.
 type Webhooks struct {
 	cfg       WebhookConfig
 	log       *slog.Logger
-	m         *metrics
+	m         *webhookMetrics
 	providers map[string]Verifier // nil Verifier: served unverified
 }
 
@@ -173,7 +174,7 @@ func (h *Webhooks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, msg)
 		return
 	}
-	h.m.received.WithLabelValues(name, ev.Type).Inc()
+	h.m.received.WithLabelValues(name, h.m.events.Value(ev.Type)).Inc()
 
 	// 4-6. Claim, durable insert, complete or release; answer only after
 	// commit.

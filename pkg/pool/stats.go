@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"time"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -92,7 +93,7 @@ var (
 )
 
 func newDesc(name, help string, labels ...string) *prometheus.Desc {
-	return prometheus.NewDesc(prometheus.BuildFQName("askproai", "db_pool", name), help, labels, nil)
+	return prometheus.NewDesc(prometheus.BuildFQName(metrics.Namespace, "db_pool", name), help, labels, nil)
 }
 
 var _ prometheus.Collector = (*Pool)(nil)

@@ -271,43 +271,63 @@ func (r *Reader) QueueStats(ctx context.Context, now time.Time) (QueueStats, err
 	if now.IsZero() {
 		now = time.Now()
 	}
-	out := QueueStats{Counts: []QueueStat{}}
-	rows, err := r.db.QueryContext(ctx, "SELECT queue, status, COUNT(*) FROM webhook_events GROUP BY queue, status")
+	counts, err := r.queueCounts(ctx)
 	if err != nil {
-		return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
+		return QueueStats{}, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s QueueStat
-		if err := rows.Scan(&s.Queue, &s.Status, &s.Count); err != nil {
-			return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
-		}
-		out.Counts = append(out.Counts, s)
-	}
-	if err := rows.Err(); err != nil {
-		return QueueStats{}, fmt.Errorf("queue: queue stats: %w", err)
-	}
+	out := QueueStats{Counts: counts}
 	slices.SortFunc(out.Counts, func(a, b QueueStat) int {
 		return cmp.Or(cmp.Compare(a.Queue.Priority(), b.Queue.Priority()), cmp.Compare(a.Queue, b.Queue),
 			cmp.Compare(statusRank(a.Status), statusRank(b.Status)), cmp.Compare(a.Status, b.Status))
 	})
 	for _, q := range Queues {
-		// The first entry of one priority's range of the claim index (no
-		// MIN(): SQLite would return its text, not a time).
-		var oldest time.Time
-		err := r.db.QueryRowContext(ctx, "SELECT available_at FROM webhook_events WHERE claimable = 1 AND priority = ? AND available_at <= ? "+
-			"ORDER BY available_at LIMIT 1", q.Priority(), now.UTC()).Scan(&oldest)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
+		oldest, ok, err := r.oldestWaiting(ctx, q, now)
 		if err != nil {
-			return QueueStats{}, fmt.Errorf("queue: oldest waiting event: %w", err)
+			return QueueStats{}, err
 		}
-		if oldest = oldest.UTC(); out.OldestPending == nil || oldest.Before(*out.OldestPending) {
+		if ok && (out.OldestPending == nil || oldest.Before(*out.OldestPending)) {
 			out.OldestPending = &oldest
 		}
 	}
 	return out, nil
+}
+
+// queueCounts counts events by queue and status, unordered; never nil.
+func (r *Reader) queueCounts(ctx context.Context) ([]QueueStat, error) {
+	out := []QueueStat{}
+	rows, err := r.db.QueryContext(ctx, "SELECT queue, status, COUNT(*) FROM webhook_events GROUP BY queue, status")
+	if err != nil {
+		return nil, fmt.Errorf("queue: queue stats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s QueueStat
+		if err := rows.Scan(&s.Queue, &s.Status, &s.Count); err != nil {
+			return nil, fmt.Errorf("queue: queue stats: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queue: queue stats: %w", err)
+	}
+	return out, nil
+}
+
+// oldestWaiting returns the earliest available_at of q's events waiting
+// for a worker at now, and false when none waits: the first entry of one
+// priority's range of the claim index (no MIN(): SQLite would return its
+// text, not a time).
+func (r *Reader) oldestWaiting(ctx context.Context, q Queue, now time.Time) (time.Time, bool, error) {
+	var oldest time.Time
+	err := r.db.QueryRowContext(ctx, "SELECT available_at FROM webhook_events WHERE claimable = 1 AND priority = ? AND available_at <= ? "+
+		"ORDER BY available_at LIMIT 1", q.Priority(), now.UTC()).Scan(&oldest)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("queue: oldest waiting event: %w", err)
+	}
+	return oldest.UTC(), true, nil
 }
 
 // statusRank is s's place in [Statuses], or len(Statuses) for an unknown one.

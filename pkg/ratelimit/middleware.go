@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -137,7 +138,7 @@ var _ prometheus.Collector = (*Metrics)(nil)
 // It returns the registration error (for example when registered twice).
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: "askproai", Subsystem: "ratelimit", Name: "requests_total",
+		Namespace: metrics.Namespace, Subsystem: "ratelimit", Name: "requests_total",
 		Help: "Requests a rate limit rule applied to, by rule and outcome (allowed, limited, error = limiter failed, request served).",
 	}, []string{"rule", "outcome"})}
 	if reg != nil {

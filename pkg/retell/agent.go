@@ -16,7 +16,7 @@ import (
 // error at once and [MayHaveSucceeded] reports true.
 func (c *Client) CreateAgent(ctx context.Context, req AgentRequest) (Agent, error) {
 	var out Agent
-	err := c.do(ctx, call{op: "create-agent", method: http.MethodPost, path: "/create-agent", body: req, out: &out})
+	err := c.do(ctx, call{op: "create-agent", method: http.MethodPost, path: "/create-agent", endpoint: "/create-agent", body: req, out: &out})
 	return out, err
 }
 
@@ -39,7 +39,7 @@ func (c *Client) getAgent(ctx context.Context, agentID string, version *int) (Ag
 		return Agent{}, err
 	}
 	var out Agent
-	err = c.do(ctx, call{op: "get-agent", method: http.MethodGet, path: p, query: versionQuery(version), out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "get-agent", method: http.MethodGet, path: p, endpoint: "/get-agent/{agent_id}", query: versionQuery(version), out: &out, idempotent: true})
 	return out, err
 }
 
@@ -63,7 +63,7 @@ func (c *Client) updateAgent(ctx context.Context, agentID string, version *int, 
 		return Agent{}, err
 	}
 	var out Agent
-	err = c.do(ctx, call{op: "update-agent", method: http.MethodPatch, path: p, query: versionQuery(version), body: req, out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "update-agent", method: http.MethodPatch, path: p, endpoint: "/update-agent/{agent_id}", query: versionQuery(version), body: req, out: &out, idempotent: true})
 	return out, err
 }
 
@@ -75,7 +75,7 @@ func (c *Client) DeleteAgent(ctx context.Context, agentID string) error {
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, call{op: "delete-agent", method: http.MethodDelete, path: p, idempotent: true, delete: true})
+	return c.do(ctx, call{op: "delete-agent", method: http.MethodDelete, path: p, endpoint: "/delete-agent/{agent_id}", idempotent: true, delete: true})
 }
 
 // ListAgents returns every voice agent of the account at its latest
@@ -104,7 +104,7 @@ func (c *Client) ListAgents(ctx context.Context) ([]Agent, error) {
 	body := map[string]any{"filter_criteria": map[string]any{
 		"channel": map[string]string{"type": "string", "op": "eq", "value": "voice"},
 	}}
-	items, err := listAll[agentListItem](ctx, c, call{op: "list-agents", method: http.MethodPost, path: "/v2/list-agents", body: body, idempotent: true})
+	items, err := listAll[agentListItem](ctx, c, call{op: "list-agents", method: http.MethodPost, path: "/v2/list-agents", endpoint: "/v2/list-agents", body: body, idempotent: true})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func (c *Client) CreateAgentVersion(ctx context.Context, agentID string, baseVer
 		BaseVersion int `json:"base_version"`
 	}{baseVersion}
 	var out Agent
-	err = c.do(ctx, call{op: "create-agent-version", method: http.MethodPost, path: p, body: body, out: &out})
+	err = c.do(ctx, call{op: "create-agent-version", method: http.MethodPost, path: p, endpoint: "/create-agent-version/{agent_id}", body: body, out: &out})
 	return out, err
 }
 
@@ -177,5 +177,5 @@ func (c *Client) PublishAgentVersion(ctx context.Context, agentID string, req Pu
 	if req.Version < 0 {
 		return fmt.Errorf("%w: version %d is negative", ErrInvalidArgument, req.Version)
 	}
-	return c.do(ctx, call{op: "publish-agent-version", method: http.MethodPost, path: p, body: req, idempotent: true})
+	return c.do(ctx, call{op: "publish-agent-version", method: http.MethodPost, path: p, endpoint: "/publish-agent-version/{agent_id}", body: req, idempotent: true})
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/sony/gobreaker/v2"
 )
 
@@ -84,8 +85,9 @@ func (b *Breakers) State(host string) string {
 	return cb.State().String()
 }
 
-// get returns host's breaker, creating it with logger for its state changes.
-func (b *Breakers) get(host string, logger *slog.Logger) *gobreaker.TwoStepCircuitBreaker[struct{}] {
+// get returns host's breaker, creating it with logger and obs (may be nil)
+// for its state changes; obs is told of Closed at once.
+func (b *Breakers) get(host string, logger *slog.Logger, obs outbound.Observer) *gobreaker.TwoStepCircuitBreaker[struct{}] {
 	host = strings.ToLower(host)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -101,8 +103,14 @@ func (b *Breakers) get(host string, logger *slog.Logger) *gobreaker.TwoStepCircu
 		IsExcluded:  func(err error) bool { return errors.Is(err, errExcluded) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			logger.Warn("retell: circuit breaker state changed", "host", host, "from", from.String(), "to", to.String())
+			if obs != nil {
+				obs.ObserveBreaker("retell", host, outbound.BreakerState(to))
+			}
 		},
 	})
+	if obs != nil {
+		obs.ObserveBreaker("retell", host, outbound.Closed)
+	}
 	b.m[host] = cb
 	return cb
 }

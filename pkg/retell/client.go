@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"github.com/askproai/askpro/internal/ctxtime"
 	"github.com/askproai/askpro/internal/hosturl"
+	"github.com/askproai/askpro/pkg/outbound"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -78,9 +79,15 @@ type Config struct {
 	// the process-wide set for Breaker, shared by every Client with the
 	// same host and settings.
 	Breakers *Breakers
-	// Logger receives retries (Warn) and breaker state changes. Defaults to
-	// slog.Default().
+	// Logger receives retries (Warn), breaker state changes, and one line
+	// per attempt sent (Debug, or Info when it failed; see [outbound.Log]).
+	// Defaults to slog.Default().
 	Logger *slog.Logger
+	// Observer, if set, is told of every attempt sent (service "retell",
+	// the endpoint pattern such as "/get-agent/{agent_id}") and, when this
+	// Client is the first to use its host's breaker, of that breaker's
+	// states. [outbound.Metrics] exports them to Prometheus.
+	Observer outbound.Observer
 	// Now is the clock, used to read Retry-After dates. Defaults to
 	// time.Now.
 	Now func() time.Time
@@ -117,6 +124,7 @@ type Client struct {
 	pageSize      int
 	breaker       *gobreaker.TwoStepCircuitBreaker[struct{}]
 	logger        *slog.Logger
+	observer      outbound.Observer
 	now           func() time.Time
 	sleep         func(context.Context, time.Duration) error
 }
@@ -157,7 +165,7 @@ func New(cfg Config) (*Client, error) {
 		base: base, host: host, key: cfg.APIKey, pageSize: cfg.ListPageSize,
 		hc: cfg.HTTPClient, timeout: cfg.Timeout, maxRetries: cfg.MaxRetries,
 		minDelay: cfg.MinRetryDelay, maxDelay: cfg.MaxRetryDelay, maxRetryAfter: cfg.MaxRetryAfter,
-		logger: cfg.Logger, now: cfg.Now, sleep: cfg.Sleep,
+		logger: cfg.Logger, observer: cfg.Observer, now: cfg.Now, sleep: cfg.Sleep,
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{}
@@ -199,7 +207,7 @@ func New(cfg Config) (*Client, error) {
 	if breakers == nil {
 		breakers = sharedBreakers(cfg.Breaker)
 	}
-	c.breaker = breakers.get(host, c.logger)
+	c.breaker = breakers.get(host, c.logger, c.observer)
 	return c, nil
 }
 
@@ -221,6 +229,7 @@ type call struct {
 	op         string // endpoint name, for logs
 	method     string
 	path       string // escaped path as sent
+	endpoint   string // path's route pattern ("/get-agent/{agent_id}"), for the outbound metrics
 	logPath    string // path with personal data masked, for errors and logs
 	query      url.Values
 	body       any
@@ -250,7 +259,9 @@ func (cl *Client) do(ctx context.Context, c call) error {
 	}
 	var lastErr error
 	for attempt := 0; ; attempt++ {
+		start := time.Now()
 		res, err := cl.attempt(ctx, c, body)
+		cl.observe(ctx, c, res, err, attempt+1, time.Since(start))
 		if err == nil {
 			return cl.decode(c, res)
 		}
@@ -275,6 +286,29 @@ func (cl *Client) do(ctx context.Context, c call) error {
 			return fmt.Errorf("%w (not retried: %w)", err, serr)
 		}
 	}
+}
+
+// observe reports one attempt to the Observer and the log, unless the
+// breaker refused it (nothing was sent).
+func (cl *Client) observe(ctx context.Context, c call, res attemptResult, err error, n int, took time.Duration) {
+	if errors.Is(err, ErrCircuitOpen) {
+		return
+	}
+	oc := outbound.Call{Service: "retell", Method: c.method, Endpoint: c.endpoint, Status: res.status, Duration: took, Attempt: n}
+	if oc.Endpoint == "" {
+		oc.Endpoint = "unknown"
+	}
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae):
+		oc.Status = ae.StatusCode
+	case err != nil:
+		oc.Status, oc.Err = 0, err
+	}
+	if cl.observer != nil {
+		cl.observer.ObserveCall(ctx, oc)
+	}
+	outbound.Log(ctx, cl.logger, oc)
 }
 
 // retryWait decides whether err is retried after attempt (0-based) and how

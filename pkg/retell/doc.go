@@ -94,6 +94,14 @@
 // HalfOpenRequests probes through, and closes when they succeed. Breakers
 // are per host and shared: see [Breakers].
 //
+// # Observing
+//
+// Config.Observer (an [outbound.Observer], such as [outbound.Metrics]) is
+// told of every attempt sent, under its endpoint pattern
+// ("/get-agent/{agent_id}", never the id or the number), and of the states
+// of the host's breaker; each attempt also logs one line through
+// Config.Logger ([outbound.Log]). docs/metrics.md lists the metrics.
+//
 // # Errors
 //
 // A non-2xx answer is an [*APIError] (status, Retell's message, method,

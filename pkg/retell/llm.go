@@ -16,7 +16,7 @@ import (
 // error at once and [MayHaveSucceeded] reports true.
 func (c *Client) CreateRetellLLM(ctx context.Context, req LLMRequest) (LLM, error) {
 	var out LLM
-	err := c.do(ctx, call{op: "create-retell-llm", method: http.MethodPost, path: "/create-retell-llm", body: req, out: &out})
+	err := c.do(ctx, call{op: "create-retell-llm", method: http.MethodPost, path: "/create-retell-llm", endpoint: "/create-retell-llm", body: req, out: &out})
 	return out, err
 }
 
@@ -38,7 +38,7 @@ func (c *Client) getLLM(ctx context.Context, llmID string, version *int) (LLM, e
 		return LLM{}, err
 	}
 	var out LLM
-	err = c.do(ctx, call{op: "get-retell-llm", method: http.MethodGet, path: p, query: versionQuery(version), out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "get-retell-llm", method: http.MethodGet, path: p, endpoint: "/get-retell-llm/{llm_id}", query: versionQuery(version), out: &out, idempotent: true})
 	return out, err
 }
 
@@ -62,7 +62,7 @@ func (c *Client) updateLLM(ctx context.Context, llmID string, version *int, req 
 		return LLM{}, err
 	}
 	var out LLM
-	err = c.do(ctx, call{op: "update-retell-llm", method: http.MethodPatch, path: p, query: versionQuery(version), body: req, out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "update-retell-llm", method: http.MethodPatch, path: p, endpoint: "/update-retell-llm/{llm_id}", query: versionQuery(version), body: req, out: &out, idempotent: true})
 	return out, err
 }
 
@@ -74,7 +74,7 @@ func (c *Client) DeleteRetellLLM(ctx context.Context, llmID string) error {
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, call{op: "delete-retell-llm", method: http.MethodDelete, path: p, idempotent: true, delete: true})
+	return c.do(ctx, call{op: "delete-retell-llm", method: http.MethodDelete, path: p, endpoint: "/delete-retell-llm/{llm_id}", idempotent: true, delete: true})
 }
 
 // ListRetellLLMs returns every Retell LLM of the account, one entry per LLM
@@ -96,7 +96,7 @@ func (c *Client) DeleteRetellLLM(ctx context.Context, llmID string) error {
 // both; the client keeps the highest version of each llm_id, so either way
 // each LLM comes once.
 func (c *Client) ListRetellLLMs(ctx context.Context) ([]LLM, error) {
-	items, err := listAll[LLM](ctx, c, call{op: "list-retell-llms", method: http.MethodGet, path: "/v2/list-retell-llms", idempotent: true})
+	items, err := listAll[LLM](ctx, c, call{op: "list-retell-llms", method: http.MethodGet, path: "/v2/list-retell-llms", endpoint: "/v2/list-retell-llms", idempotent: true})
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +119,7 @@ func (c *Client) ListRetellLLMs(ctx context.Context) ([]LLM, error) {
 // to prove the base URL and key work, for the validator's
 // RETELL_UNREACHABLE check. A wrong key gives an *APIError with status 401.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.do(ctx, call{op: "list-retell-llms", method: http.MethodGet, path: "/v2/list-retell-llms",
+	return c.do(ctx, call{op: "list-retell-llms", method: http.MethodGet, path: "/v2/list-retell-llms", endpoint: "/v2/list-retell-llms",
 		query: url.Values{"limit": {"1"}}, idempotent: true})
 }
 

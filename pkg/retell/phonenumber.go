@@ -17,7 +17,7 @@ func (c *Client) GetPhoneNumber(ctx context.Context, e164 string) (PhoneNumber, 
 		return PhoneNumber{}, err
 	}
 	var out PhoneNumber
-	err = c.do(ctx, call{op: "get-phone-number", method: http.MethodGet, path: p, logPath: logPath, out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "get-phone-number", method: http.MethodGet, path: p, endpoint: "/get-phone-number/{phone_number}", logPath: logPath, out: &out, idempotent: true})
 	return out, err
 }
 
@@ -36,7 +36,7 @@ func (c *Client) UpdatePhoneNumber(ctx context.Context, e164 string, u PhoneNumb
 		return PhoneNumber{}, err
 	}
 	var out PhoneNumber
-	err = c.do(ctx, call{op: "update-phone-number", method: http.MethodPatch, path: p, logPath: logPath, body: u, out: &out, idempotent: true})
+	err = c.do(ctx, call{op: "update-phone-number", method: http.MethodPatch, path: p, endpoint: "/update-phone-number/{phone_number}", logPath: logPath, body: u, out: &out, idempotent: true})
 	return out, err
 }
 

@@ -3,21 +3,20 @@ package server
 import (
 	"fmt"
 
+	"github.com/askproai/askpro/pkg/metrics"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-const namespace = "askproai"
-
-type metrics struct {
+type serverMetrics struct {
 	requestDuration *prometheus.HistogramVec
 }
 
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{
+func newMetrics(reg prometheus.Registerer) (*serverMetrics, error) {
+	m := &serverMetrics{
 		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Namespace: namespace, Name: "api_request_duration_seconds",
+			Namespace: metrics.Namespace, Name: "api_request_duration_seconds",
 			Help:    "Duration of HTTP requests by method, route and status.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+			Buckets: metrics.APIBuckets,
 		}, []string{"method", "endpoint", "status"}),
 	}
 	if err := reg.Register(m.requestDuration); err != nil {

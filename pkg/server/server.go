@@ -64,7 +64,7 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	metrics *metrics
+	metrics *serverMetrics
 	handler http.Handler
 }
 

@@ -11,7 +11,12 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/pkg/phone"
+	"github.com/askproai/askpro/pkg/tenant"
 )
+
+// CallOngoing is the status of a call in progress: its call_started is
+// processed and its call_ended not yet (Retell's call_status "ongoing").
+const CallOngoing = "ongoing"
 
 // Transcript is what was said on a call. It is personal data: it logs as its
 // length only, never its text.
@@ -131,4 +136,22 @@ func (r *Calls) List(ctx context.Context, page Page) ([]Call, error) {
 	}
 	return queryList(ctx, r.s.db, "list calls", scanCall,
 		"SELECT "+callListCols+" FROM calls WHERE company_id = ? ORDER BY started_at DESC, id DESC"+page.sql(), cid)
+}
+
+// CountActive counts the calls of every company in progress: status
+// "ongoing" (call_started processed, call_ended not yet) and started at or
+// after since, or with no start time, so that a call whose call_ended was
+// lost stops counting once since passes it. It needs a system context; it
+// feeds askproai_active_calls. Errors: ErrNotSystem, the database's.
+func (r *Calls) CountActive(ctx context.Context, since time.Time) (int64, error) {
+	if !tenant.IsSystem(ctx) {
+		return 0, ErrNotSystem
+	}
+	var n int64
+	err := r.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM calls WHERE status = ? AND (started_at IS NULL OR started_at >= ?)",
+		CallOngoing, since.UTC().Truncate(time.Microsecond)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count active calls: %w", err)
+	}
+	return n, nil
 }

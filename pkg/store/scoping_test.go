@@ -185,6 +185,7 @@ func scopingCases() map[string]scopingCase {
 		"Calls.Get":           {args(func(f scopingFixture) []any { return []any{f.call.ID} }), hidden},
 		"Calls.GetByRetellID": {args(func(f scopingFixture) []any { return []any{f.call.RetellCallID} }), hidden},
 		"Calls.List":          {page, hidden},
+		"Calls.CountActive":   {args(func(scopingFixture) []any { return []any{time.Time{}} }), systemOnly},
 		"Calls.Search":        {search(store.CallSchema(), func(f scopingFixture) int64 { return f.call.ID }), hidden},
 		"Calls.Merge": {args(func(f scopingFixture) []any {
 			later := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)

@@ -1,0 +1,85 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// deployFiles are the alert rules and the dashboard, relative to this
+// package.
+var deployFiles = []string{"../../deploy/prometheus/alerts.yml", "../../deploy/grafana/askpro.json"}
+
+var metricName = regexp.MustCompile(`askproai_[a-z_]+`)
+
+// namedMetrics returns the metric families the file at path names: every
+// askproai_* word, without the _bucket, _count and _sum of a histogram's
+// series.
+func namedMetrics(t *testing.T, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	set := map[string]bool{}
+	for _, m := range metricName.FindAllString(string(b), -1) {
+		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+			m = strings.TrimSuffix(m, suffix)
+		}
+		set[m] = true
+	}
+	var out []string
+	for m := range set {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// registered reports whether reg holds a metric family called name: a
+// probe gauge of that name (no labels, its own help) is refused only when
+// the name is taken. A probe that is accepted is removed again.
+func registered(reg *prometheus.Registry, name string) bool {
+	probe := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: "probe of TestDeployFilesNameRealMetrics"})
+	err := reg.Register(probe)
+	if err == nil {
+		reg.Unregister(probe)
+		return false
+	}
+	return true // a family of that name exists, with other labels or help
+}
+
+// TestDeployFilesNameRealMetrics checks that every askproai_* metric the
+// alert rules and the dashboard use is one the full app registers (with
+// traffic or without: a vector with no sample yet counts).
+func TestDeployFilesNameRealMetrics(t *testing.T) {
+	t.Parallel()
+	s := scrapeAfterTraffic(t)
+	require.True(t, registered(s.app.Registry, "askproai_webhook_received_total"), "the probe finds a registered family")
+	require.False(t, registered(s.app.Registry, "askproai_no_such_metric"), "and not an unknown one")
+	for _, f := range deployFiles {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			names := namedMetrics(t, f)
+			require.NotEmpty(t, names)
+			for _, n := range names {
+				assert.True(t, registered(s.app.Registry, n), "%s names %s, which askpro does not register", f, n)
+			}
+		})
+	}
+	// The spec's panels and rules are there.
+	alerts := strings.Join(namedMetrics(t, deployFiles[0]), " ")
+	for _, n := range []string{"askproai_api_request_duration_seconds", "askproai_queue_size", "askproai_db_pool_in_use",
+		"askproai_db_pool_max_open", "askproai_queue_dead_letters_total", "askproai_queue_oldest_pending_seconds"} {
+		assert.Contains(t, alerts, n)
+	}
+	dash := strings.Join(namedMetrics(t, deployFiles[1]), " ")
+	for _, n := range []string{"askproai_api_request_duration_seconds", "askproai_queue_size", "askproai_queue_oldest_pending_seconds",
+		"askproai_queue_dead_letters_total", "askproai_bookings_total"} {
+		assert.Contains(t, dash, n)
+	}
+}
