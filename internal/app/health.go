@@ -13,6 +13,7 @@ import (
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/health"
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/askproai/askpro/pkg/retell"
@@ -31,6 +32,9 @@ type HealthDeps struct {
 	// CalcomBudget is the request budget of the Cal.com ping (the App's
 	// shared one). Nil means calcom's process-wide in-process budget.
 	CalcomBudget calcom.Budget
+	// Observer is told of the pings' requests (the App's outbound
+	// metrics). Nil means none.
+	Observer outbound.Observer
 	// Version is reported in the report.
 	Version string
 	// Metrics adds the process metrics (uptime since Start, memory, CPU,
@@ -82,7 +86,7 @@ func NewHealthChecker(cfg *config.Config, d HealthDeps) (*health.Checker, error)
 	var retellPing, calcomPing func(context.Context) error
 	if cfg.Retell.APIKey != "" {
 		c, err := retell.New(retell.Config{BaseURL: cfg.Retell.BaseURL, APIKey: cfg.Retell.APIKey, Timeout: hc.ExternalTimeout,
-			MaxRetries: -1, Breakers: retell.NewBreakers(retell.BreakerConfig{}), Logger: d.Logger})
+			MaxRetries: -1, Breakers: retell.NewBreakers(retell.BreakerConfig{}), Logger: d.Logger, Observer: d.Observer})
 		if err != nil {
 			return nil, &config.KeyError{Key: "retell.api_key", Err: err}
 		}
@@ -90,7 +94,7 @@ func NewHealthChecker(cfg *config.Config, d HealthDeps) (*health.Checker, error)
 	}
 	if cfg.Calcom.APIKey != "" {
 		c, err := calcom.New(calcom.Config{BaseURL: cfg.Calcom.BaseURL, APIKey: cfg.Calcom.APIKey, Timeout: hc.ExternalTimeout,
-			MaxRetries: -1, Budget: d.CalcomBudget, Breaker: calcom.NewBreakers(calcom.BreakerConfig{}), Logger: d.Logger})
+			MaxRetries: -1, Budget: d.CalcomBudget, Breaker: calcom.NewBreakers(calcom.BreakerConfig{}), Logger: d.Logger, Observer: d.Observer})
 		if err != nil {
 			return nil, &config.KeyError{Key: "calcom.api_key", Err: err}
 		}
@@ -169,7 +173,11 @@ func (a *App) buildHealth(version string) (http.Handler, error) {
 	if a.Calcom != nil {
 		budget = a.Calcom.budget
 	}
-	c, err := NewHealthChecker(a.Config, HealthDeps{Pool: a.Pool, Redis: a.Redis, CalcomBudget: budget, Version: version,
+	var obs outbound.Observer
+	if a.Outbound != nil {
+		obs = a.Outbound
+	}
+	c, err := NewHealthChecker(a.Config, HealthDeps{Pool: a.Pool, Redis: a.Redis, CalcomBudget: budget, Observer: obs, Version: version,
 		Metrics: true, Start: time.Now(), Logger: a.Logger})
 	if err != nil {
 		return nil, err
