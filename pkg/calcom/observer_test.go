@@ -2,10 +2,8 @@ package calcom_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,27 +11,8 @@ import (
 
 	"github.com/askproai/askpro/pkg/calcom"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
-	"github.com/askproai/askpro/pkg/outbound"
+	"github.com/askproai/askpro/pkg/outbound/outboundtest"
 )
-
-// recorder is an outbound.Observer that keeps what it is told.
-type recorder struct {
-	mu     sync.Mutex
-	calls  []outbound.Call
-	states []string
-}
-
-func (r *recorder) ObserveCall(_ context.Context, c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
-func (r *recorder) ObserveBreaker(service, host string, s outbound.BreakerState) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.states = append(r.states, service+" "+host+" "+s.String())
-}
 
 // endpointOf is the route pattern of each of the fake's operations (as
 // Cal.com documents them).
@@ -53,7 +32,7 @@ var endpointOf = map[calcomtest.Op]string{
 
 func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
+	rec := &outboundtest.Recorder{}
 	var logs bytes.Buffer
 	c, b := setup(t, func(cfg *calcom.Config) {
 		cfg.Observer = rec
@@ -86,10 +65,10 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	require.True(t, calcom.IsNotFound(err))
 
 	reqs := b.srv.Requests()
-	require.Len(t, rec.calls, len(reqs), "one observation per attempt sent")
+	require.Len(t, rec.Calls(), len(reqs), "one observation per attempt sent")
 	seen := map[calcomtest.Op]bool{}
 	for i, r := range reqs {
-		got := rec.calls[i]
+		got := rec.Calls()[i]
 		want, ok := endpointOf[r.Op]
 		require.True(t, ok, "request %d: unexpected op %s", i, r.Op)
 		seen[r.Op] = true
@@ -101,7 +80,7 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 		assert.NotContains(t, got.Endpoint, bk.UID, "never the uid")
 	}
 	assert.Len(t, seen, len(endpointOf), "every endpoint exercised")
-	assert.Equal(t, 404, rec.calls[len(rec.calls)-1].Status)
+	assert.Equal(t, 404, rec.Calls()[len(rec.Calls())-1].Status)
 
 	// One line per attempt: Debug for successes, Info for the 404.
 	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
@@ -119,35 +98,35 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	assert.Contains(t, outboundLines[0], `"level":"DEBUG"`)
 	assert.NotContains(t, logs.String(), "no-such-uid", "the path sent is not logged by the outbound line")
 
-	assert.Equal(t, []string{"calcom " + strings.TrimPrefix(b.srv.URL, "http://") + " closed"}, rec.states,
+	assert.Equal(t, []string{"calcom " + strings.TrimPrefix(b.srv.URL, "http://") + " closed"}, rec.States(),
 		"the breaker's first client reports it closed")
 }
 
 func TestObserver_RetriesAndTransportErrors(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
+	rec := &outboundtest.Recorder{}
 	c, b := setup(t, func(cfg *calcom.Config) { cfg.Observer = rec })
 	b.srv.Fail(calcomtest.OpSlots, 503, "down", 1)
 	_, err := c.Slots(ctxT(t), slotsQ())
 	require.NoError(t, err)
-	require.Len(t, rec.calls, 2)
-	assert.Equal(t, 503, rec.calls[0].Status)
-	assert.Equal(t, 1, rec.calls[0].Attempt)
-	assert.Equal(t, 200, rec.calls[1].Status)
-	assert.Equal(t, 2, rec.calls[1].Attempt)
+	require.Len(t, rec.Calls(), 2)
+	assert.Equal(t, 503, rec.Calls()[0].Status)
+	assert.Equal(t, 1, rec.Calls()[0].Attempt)
+	assert.Equal(t, 200, rec.Calls()[1].Status)
+	assert.Equal(t, 2, rec.Calls()[1].Attempt)
 
-	down := &recorder{}
+	down := &outboundtest.Recorder{}
 	dc, err := calcom.New(calcom.Config{BaseURL: closedURL(t), APIKey: testKey, MaxRetries: -1,
 		Breaker: calcom.NewBreakers(calcom.BreakerConfig{Failures: 1}), Observer: down})
 	require.NoError(t, err)
 	_, err = dc.Slots(ctxT(t), slotsQ())
 	require.Error(t, err)
-	require.Len(t, down.calls, 1)
-	assert.Equal(t, 0, down.calls[0].Status)
-	assert.Error(t, down.calls[0].Err)
-	require.Len(t, down.states, 2)
-	assert.True(t, strings.HasSuffix(down.states[1], " open"), "the failure opened the breaker: %v", down.states)
+	require.Len(t, down.Calls(), 1)
+	assert.Equal(t, 0, down.Calls()[0].Status)
+	assert.Error(t, down.Calls()[0].Err)
+	require.Len(t, down.States(), 2)
+	assert.True(t, strings.HasSuffix(down.States()[1], " open"), "the failure opened the breaker: %v", down.States())
 	_, err = dc.Slots(ctxT(t), slotsQ())
 	assert.ErrorIs(t, err, calcom.ErrCircuitOpen)
-	assert.Len(t, down.calls, 1, "a request the breaker refused is not an attempt sent")
+	assert.Len(t, down.Calls(), 1, "a request the breaker refused is not an attempt sent")
 }

@@ -3,34 +3,14 @@ package retell_test
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/askproai/askpro/pkg/outbound"
+	"github.com/askproai/askpro/pkg/outbound/outboundtest"
 	"github.com/askproai/askpro/pkg/retell"
 	"github.com/askproai/askpro/pkg/retell/retelltest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// recorder is an outbound.Observer that keeps what it is told.
-type recorder struct {
-	mu     sync.Mutex
-	calls  []outbound.Call
-	states []string
-}
-
-func (r *recorder) ObserveCall(_ context.Context, c outbound.Call) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.calls = append(r.calls, c)
-}
-
-func (r *recorder) ObserveBreaker(service, host string, s outbound.BreakerState) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.states = append(r.states, service+" "+host+" "+s.String())
-}
 
 // endpointOf is the documented route pattern of each of the fake's
 // operations.
@@ -53,7 +33,7 @@ var endpointOf = map[string]string{
 
 func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
+	rec := &outboundtest.Recorder{}
 	c, b := setup(t, func(cfg *retell.Config) {
 		cfg.Observer = rec
 		cfg.Breakers = retell.NewBreakers(retell.BreakerConfig{})
@@ -90,10 +70,10 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	require.True(t, retell.IsNotFound(err))
 
 	reqs := b.srv.Requests()
-	require.Len(t, rec.calls, len(reqs), "one observation per attempt sent")
+	require.Len(t, rec.Calls(), len(reqs), "one observation per attempt sent")
 	seen := map[string]bool{}
 	for i, r := range reqs {
-		got := rec.calls[i]
+		got := rec.Calls()[i]
 		want, ok := endpointOf[r.Op]
 		require.True(t, ok, "request %d: unexpected op %q", i, r.Op)
 		seen[r.Op] = true
@@ -103,9 +83,9 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 		assert.NotContains(t, got.Endpoint, "+49", "never the number")
 	}
 	assert.Len(t, seen, len(endpointOf), "every endpoint exercised")
-	last := rec.calls[len(rec.calls)-1]
+	last := rec.Calls()[len(rec.Calls())-1]
 	assert.Equal(t, 404, last.Status)
-	assert.Equal(t, 201, rec.calls[0].Status, "a create answers 201")
+	assert.Equal(t, 201, rec.Calls()[0].Status, "a create answers 201")
 
 	logs := b.logs.String()
 	assert.Equal(t, len(reqs), strings.Count(logs, `msg="outbound: retell`), "one line per attempt")
@@ -113,12 +93,12 @@ func TestObserver_EveryEndpointByPattern(t *testing.T) {
 	assert.Contains(t, logs, `level=DEBUG msg="outbound: retell PATCH /update-phone-number/{phone_number}"`)
 	assert.NotContains(t, logs, "4930123", "no number in the outbound lines")
 	host := strings.TrimPrefix(b.srv.URL, "http://")
-	assert.Equal(t, []string{"retell " + host + " closed"}, rec.states)
+	assert.Equal(t, []string{"retell " + host + " closed"}, rec.States())
 }
 
 func TestObserver_BreakerOpensAndErrors(t *testing.T) {
 	t.Parallel()
-	rec := &recorder{}
+	rec := &outboundtest.Recorder{}
 	c, b := setup(t, func(cfg *retell.Config) {
 		cfg.Observer = rec
 		cfg.MaxRetries = -1
@@ -130,9 +110,9 @@ func TestObserver_BreakerOpensAndErrors(t *testing.T) {
 		_, err := c.GetAgent(ctx, "agent_1")
 		require.Error(t, err)
 	}
-	require.Len(t, rec.calls, 2, "the third request was refused by the open breaker, not sent")
-	assert.Equal(t, 500, rec.calls[0].Status)
-	assert.NoError(t, rec.calls[0].Err)
+	require.Len(t, rec.Calls(), 2, "the third request was refused by the open breaker, not sent")
+	assert.Equal(t, 500, rec.Calls()[0].Status)
+	assert.NoError(t, rec.Calls()[0].Err)
 	host := strings.TrimPrefix(b.srv.URL, "http://")
-	assert.Equal(t, []string{"retell " + host + " closed", "retell " + host + " open"}, rec.states)
+	assert.Equal(t, []string{"retell " + host + " closed", "retell " + host + " open"}, rec.States())
 }
