@@ -16,12 +16,59 @@ import (
 	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
+	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/store"
 	"github.com/askproai/askpro/pkg/tenant"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// salonApp composes askpro (SQLite, the Cal.com account of calcom.* on a
+// Cal.com fake) for the salon of the fixtures: company Salon Haarmonie,
+// branch Mitte (+493012345678), Damenhaarschnitt on event type 4711, open
+// 09:00-18:00 from Monday to lastDay (time.Sunday: every day) at the
+// branch and at Cal.com. edit changes the config; opts gets the logger and
+// NoProcessCollectors. It returns the App, the fake and the company's
+// context.
+func salonApp(t *testing.T, lastDay time.Weekday, edit func(*config.Config), opts app.Options) (*app.App, *calcomtest.Server, context.Context) {
+	t.Helper()
+	days := int(lastDay)
+	if lastDay == time.Sunday {
+		days = 7
+	}
+	cal := calcomtest.NewServer(calcomtest.Config{RateLimit: -1})
+	t.Cleanup(cal.Close)
+	cal.AddAPIKey("cal_live_platform")
+	cal.AddEventType(calcomtest.EventType{ID: 4711, LengthMinutes: 60, Host: calcomtest.Host{ID: 1}})
+	var week []calcomtest.Hours
+	for wd := 1; wd <= days; wd++ {
+		week = append(week, calcomtest.Hours{Weekday: time.Weekday(wd % 7), From: "09:00", To: "18:00"})
+	}
+	cal.SetAvailability(4711, "Europe/Berlin", calcomtest.Availability{Weekly: week})
+
+	cfg := testConfig(t)
+	cfg.Calcom.APIKey, cfg.Calcom.BaseURL = "cal_live_platform", cal.URL
+	edit(cfg)
+	opts.Logger, opts.NoProcessCollectors = slog.New(slog.DiscardHandler), true
+	a, err := app.New(context.Background(), cfg, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	sys := tenant.System(context.Background())
+	c, err := a.Store.Companies.Create(sys, store.NewCompany{Name: "Salon Haarmonie", Subdomain: "haarmonie", Industry: "beauty"})
+	require.NoError(t, err)
+	ctx := tenant.WithCompany(context.Background(), c.ID)
+	b, err := a.Store.Branches.Create(ctx, store.NewBranch{Name: "Mitte", PhoneNumber: "+493012345678"})
+	require.NoError(t, err)
+	et := int64(4711)
+	_, err = a.Store.Services.Create(ctx, store.NewService{BranchID: b.ID, Name: "Damenhaarschnitt", Type: "treatment", DurationMinutes: 60, CalcomEventTypeID: &et})
+	require.NoError(t, err)
+	for wd := 1; wd <= days; wd++ {
+		_, err := a.Store.WorkingHours.Set(ctx, b.ID, wd, "09:00", "18:00")
+		require.NoError(t, err)
+	}
+	return a, cal, ctx
+}
 
 // TestBookingThroughTheServer posts the fixtures' book_appointment call
 // three times at once to a composed askpro (the real functions, the Cal.com
@@ -36,35 +83,7 @@ func TestBookingThroughTheServer(t *testing.T) {
 	day := now.AddDate(0, 0, 7+(int(time.Thursday)-int(now.Weekday())+7)%7)
 	start := time.Date(day.Year(), day.Month(), day.Day(), 14, 0, 0, 0, berlin)
 
-	cal := calcomtest.NewServer(calcomtest.Config{RateLimit: -1})
-	t.Cleanup(cal.Close)
-	cal.AddAPIKey("cal_live_platform")
-	cal.AddEventType(calcomtest.EventType{ID: 4711, LengthMinutes: 60, Host: calcomtest.Host{ID: 1}})
-	var week []calcomtest.Hours
-	for wd := time.Monday; wd <= time.Saturday; wd++ {
-		week = append(week, calcomtest.Hours{Weekday: wd, From: "09:00", To: "18:00"})
-	}
-	cal.SetAvailability(4711, "Europe/Berlin", calcomtest.Availability{Weekly: week})
-
-	cfg := testConfig(t)
-	cfg.Retell.APIKey = "key_retell_set"
-	cfg.Calcom.APIKey, cfg.Calcom.BaseURL = "cal_live_platform", cal.URL
-	a, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler), NoProcessCollectors: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.Close() })
-	sys := tenant.System(context.Background())
-	c, err := a.Store.Companies.Create(sys, store.NewCompany{Name: "Salon Haarmonie", Subdomain: "haarmonie", Industry: "beauty"})
-	require.NoError(t, err)
-	ctx := tenant.WithCompany(context.Background(), c.ID)
-	b, err := a.Store.Branches.Create(ctx, store.NewBranch{Name: "Mitte", PhoneNumber: "+493012345678"})
-	require.NoError(t, err)
-	et := int64(4711)
-	_, err = a.Store.Services.Create(ctx, store.NewService{BranchID: b.ID, Name: "Damenhaarschnitt", Type: "treatment", DurationMinutes: 60, CalcomEventTypeID: &et})
-	require.NoError(t, err)
-	for wd := 1; wd <= 6; wd++ {
-		_, err := a.Store.WorkingHours.Set(ctx, b.ID, wd, "09:00", "18:00")
-		require.NoError(t, err)
-	}
+	a, cal, ctx := salonApp(t, time.Saturday, func(cfg *config.Config) { cfg.Retell.APIKey = "key_retell_set" }, app.Options{})
 
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(testenv.Fixture(t, "retell", "function_call_book_appointment.json"), &body))

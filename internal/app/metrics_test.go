@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,8 +16,7 @@ import (
 	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
-	"github.com/askproai/askpro/pkg/store"
-	"github.com/askproai/askpro/pkg/tenant"
+	"github.com/askproai/askpro/pkg/config"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -92,36 +90,10 @@ func retellCallEvent(t *testing.T, event, id, to string, startedAt time.Time) []
 // with the token.
 func scrapeAfterTraffic(t *testing.T) scrape {
 	t.Helper()
-	cal := calcomtest.NewServer(calcomtest.Config{RateLimit: -1})
-	t.Cleanup(cal.Close)
-	cal.AddAPIKey("cal_live_platform")
-	cal.AddEventType(calcomtest.EventType{ID: 4711, LengthMinutes: 60, Host: calcomtest.Host{ID: 1}})
-	var week []calcomtest.Hours
-	for wd := time.Sunday; wd <= time.Saturday; wd++ {
-		week = append(week, calcomtest.Hours{Weekday: wd, From: "09:00", To: "18:00"})
-	}
-	cal.SetAvailability(4711, "Europe/Berlin", calcomtest.Availability{Weekly: week})
-
-	cfg := testConfig(t)
-	cfg.Retell.APIKey = retellKey
-	cfg.Calcom.APIKey, cfg.Calcom.BaseURL = "cal_live_platform", cal.URL
-	cfg.Metrics.Token = metricsToken
-	a, err := app.New(context.Background(), cfg, app.Options{Logger: slog.New(slog.DiscardHandler), NoProcessCollectors: true, Workers: 1})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = a.Close() })
-	sys := tenant.System(context.Background())
-	c, err := a.Store.Companies.Create(sys, store.NewCompany{Name: "Salon Haarmonie", Subdomain: "haarmonie", Industry: "beauty"})
-	require.NoError(t, err)
-	ctx := tenant.WithCompany(context.Background(), c.ID)
-	b, err := a.Store.Branches.Create(ctx, store.NewBranch{Name: "Mitte", PhoneNumber: "+493012345678"})
-	require.NoError(t, err)
-	et := int64(4711)
-	_, err = a.Store.Services.Create(ctx, store.NewService{BranchID: b.ID, Name: "Damenhaarschnitt", Type: "treatment", DurationMinutes: 60, CalcomEventTypeID: &et})
-	require.NoError(t, err)
-	for wd := 1; wd <= 7; wd++ {
-		_, err := a.Store.WorkingHours.Set(ctx, b.ID, wd, "09:00", "18:00")
-		require.NoError(t, err)
-	}
+	a, cal, _ := salonApp(t, time.Sunday, func(cfg *config.Config) {
+		cfg.Retell.APIKey = retellKey
+		cfg.Metrics.Token = metricsToken
+	}, app.Options{Workers: 1})
 
 	srv := httptest.NewServer(a.Server.Handler())
 	t.Cleanup(srv.Close)
