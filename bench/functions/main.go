@@ -49,6 +49,7 @@ import (
 	"github.com/askproai/askpro/pkg/booking"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/outbound"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -118,9 +119,9 @@ func main() {
 		defer drop()
 	}
 
-	// Every Cal.com round trip askpro makes goes through calTimer.
-	base := http.DefaultTransport
-	http.DefaultTransport = calTimer{base: base}
+	// Every Cal.com round trip of a function call goes through calTimer,
+	// over the transport askpro's API clients use by default.
+	calClient := &http.Client{Transport: calTimer{base: outbound.NewTransport()}}
 
 	cal := calcomtest.NewServer(calcomtest.Config{RateLimit: -1})
 	defer cal.Close()
@@ -157,7 +158,7 @@ func main() {
 	// run measures askpro's own time, not the budget's waits.
 	cfg.Calcom.RequestsPerMinute = 10_000_000
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.New(ctx, &cfg, app.Options{Logger: logger, Migrate: true, NoProcessCollectors: true})
+	a, err := app.New(ctx, &cfg, app.Options{Logger: logger, Migrate: true, NoProcessCollectors: true, HTTPClient: calClient})
 	must(err)
 	defer a.Close()
 
@@ -173,7 +174,7 @@ func main() {
 	srv := &http.Server{Handler: sp.wrap(a.Server.Handler()), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	tr := base.(*http.Transport).Clone()
+	tr := outbound.NewTransport()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 1024
 	ld := &loader{client: &http.Client{Timeout: 30 * time.Second, Transport: tr}, base: "http://" + ln.Addr().String(), key: retellKey, spans: sp}
 

@@ -53,8 +53,8 @@ func (s *calSpan) total() (int, time.Duration) {
 
 type spanKey struct{}
 
-// calTimer is the RoundTripper the Cal.com clients use (it replaces
-// http.DefaultTransport, which pkg/calcom's default client sends with): it
+// calTimer is the RoundTripper of the Cal.com clients' HTTP client
+// (app.Options.HTTPClient, over outbound.NewTransport as in production): it
 // adds each round trip to the calSpan in the request's context. The
 // function routes carry the inbound request's context values into the
 // function (context.WithoutCancel keeps them).

@@ -74,6 +74,10 @@ type Options struct {
 	// Cal.com-backed four (booking.NewCalendarFunctions on the App's store
 	// and Cal.com accounts); a name the map lacks answers 404.
 	Functions map[string]booking.Function
+	// HTTPClient sends the function calls' Cal.com requests. Nil means
+	// outbound.DefaultClient, shared with every API client of the process
+	// (benchmarks pass one that times each round trip).
+	HTTPClient *http.Client
 }
 
 // App is the composed process. Its fields are for the commands and tests
@@ -240,6 +244,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if a.Calcom, err = NewCalcomAccounts(cfg, a.Store.Companies, a.Secrets, a.Redis, log); err != nil {
 		return nil, err
 	}
+	a.Calcom.httpClient = opts.HTTPClient
 	if err := a.registerMetrics(); err != nil { // internal/app/metrics.go
 		return nil, err
 	}

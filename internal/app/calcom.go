@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -40,6 +41,9 @@ type CalcomAccounts struct {
 	// observer watches every client's attempts and breakers (the outbound
 	// metrics); set by App.registerMetrics before any client is built.
 	observer outbound.Observer
+	// httpClient sends the clients' requests (App Options.HTTPClient); nil
+	// means calcom's default.
+	httpClient *http.Client
 
 	now     func() time.Time
 	mu      sync.Mutex
@@ -120,7 +124,7 @@ func (a *CalcomAccounts) For(ctx context.Context, companyID int64) (*calcom.Clie
 	if key == "" {
 		return nil, fmt.Errorf("%w: company %d has no Cal.com API key and calcom.api_key is not set", ErrNoCalcomAccount, companyID)
 	}
-	client, err := calcom.New(calcom.Config{BaseURL: base, APIKey: key, Budget: a.budget, Breaker: a.breakers, Logger: a.logger, Observer: a.observer})
+	client, err := calcom.New(calcom.Config{BaseURL: base, APIKey: key, Budget: a.budget, Breaker: a.breakers, Logger: a.logger, Observer: a.observer, HTTPClient: a.httpClient})
 	if err != nil {
 		return nil, fmt.Errorf("cal.com client of company %d: %w", companyID, err)
 	}

@@ -49,8 +49,10 @@ type Config struct {
 	// APIKey is sent as "Authorization: Bearer <key>". Required. It never
 	// appears in an error or a log line; budgets see its [KeyHash].
 	APIKey string
-	// HTTPClient sends the requests. Nil means a shared client with Go's
-	// default transport. Its own Timeout, if any, bounds all attempts.
+	// HTTPClient sends the requests. Nil means [outbound.DefaultClient],
+	// shared by every client of the process so that they keep idle
+	// connections to a host for one another. Its own Timeout, if any,
+	// bounds all attempts.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt (sending and reading the answer). Zero
 	// means 10s.
@@ -105,8 +107,6 @@ type Client struct {
 	sleep      func(context.Context, time.Duration) error
 }
 
-var defaultHTTPClient = &http.Client{}
-
 // New returns a client for cfg. It returns an error for a missing or
 // malformed API key, a base URL that is not an http(s) host, or a negative
 // Timeout or a MaxRetries below -1. It does not contact Cal.com.
@@ -145,7 +145,7 @@ func New(cfg Config) (*Client, error) {
 		sleep:      cfg.Sleep,
 	}
 	if c.hc == nil {
-		c.hc = defaultHTTPClient
+		c.hc = outbound.DefaultClient()
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout

@@ -49,7 +49,8 @@ type Config struct {
 	// an error or a log line. Required.
 	APIKey string
 	// HTTPClient sends the requests. Its Timeout, if any, applies on top of
-	// Timeout. Defaults to a client on http.DefaultTransport.
+	// Timeout. Defaults to [outbound.DefaultClient], shared by every client
+	// of the process so that they keep idle connections for one another.
 	HTTPClient *http.Client
 	// Timeout bounds each attempt, including reading the answer. Defaults
 	// to 30s.
@@ -168,7 +169,7 @@ func New(cfg Config) (*Client, error) {
 		logger: cfg.Logger, observer: cfg.Observer, now: cfg.Now, sleep: cfg.Sleep,
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{}
+		c.hc = outbound.DefaultClient()
 	}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
