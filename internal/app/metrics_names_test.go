@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -82,4 +83,52 @@ func TestDeployFilesNameRealMetrics(t *testing.T) {
 		"askproai_queue_dead_letters_total", "askproai_bookings_total"} {
 		assert.Contains(t, dash, n)
 	}
+}
+
+// alertTests are the unit tests of the alert rules (promtool test rules).
+const alertTests = "../../deploy/prometheus/alerts_test.yml"
+
+var testSeries = regexp.MustCompile(`series: '(askproai_[a-z_]+)\{([^}]*)\}'`)
+
+// TestAlertRulesUnitTests runs `promtool test rules` on the alert rules'
+// unit tests (every alert fires on the series that must fire it, and not on
+// the others), after checking that those series are askpro's: each names a
+// metric family the app exports, with label names that family has
+// (instance, which Prometheus adds, aside). promtool: see
+// TestMetricsPromtoolCheck.
+func TestAlertRulesUnitTests(t *testing.T) {
+	t.Parallel()
+	s := scrapeAfterTraffic(t)
+	b, err := os.ReadFile(alertTests)
+	require.NoError(t, err)
+	series := testSeries.FindAllStringSubmatch(string(b), -1)
+	require.NotEmpty(t, series)
+	for _, m := range series {
+		name := m[1]
+		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+			name = strings.TrimSuffix(name, suffix)
+		}
+		mf := s.families[name]
+		if !assert.NotNil(t, mf, "%s: %s has no sample in the scrape after traffic", alertTests, name) || len(mf.GetMetric()) == 0 {
+			continue
+		}
+		have := map[string]bool{"instance": true}
+		for _, lp := range mf.GetMetric()[0].GetLabel() {
+			have[lp.GetName()] = true
+		}
+		for _, pair := range strings.Split(m[2], ",") {
+			label, _, _ := strings.Cut(pair, "=")
+			assert.True(t, have[label], "%s: %s has no label %q", alertTests, name, label)
+		}
+	}
+
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool is not on PATH (apt-get install prometheus); CI=true needs it")
+		}
+		t.Skip("promtool is not on PATH: install Debian's prometheus package to run the rules' unit tests")
+	}
+	out, err := exec.CommandContext(t.Context(), promtool, "test", "rules", alertTests).CombinedOutput()
+	assert.NoError(t, err, "promtool test rules:\n%s", out)
 }
