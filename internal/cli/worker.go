@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/askproai/askpro/internal/app"
 	"github.com/askproai/askpro/internal/cmdutil"
@@ -24,8 +26,9 @@ type WorkerOptions struct {
 	// Name, if set, names this process's leases (tests); empty means
 	// hostname:pid.
 	Name string
-	// Ready, if set, is called once the workers run.
-	Ready func()
+	// Ready, if set, is called once the workers run, with the address of
+	// the metrics listener ("" without metrics.addr).
+	Ready func(metricsAddr string)
 }
 
 // NewCmdWorker builds `askpro worker`.
@@ -33,12 +36,14 @@ func NewCmdWorker(f *cmdutil.Factory, runF func(*WorkerOptions) error) *cobra.Co
 	opts := &WorkerOptions{Config: f.Config, Logger: f.OpenLogger, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "worker",
-		Short: "Process stored events without serving HTTP",
+		Short: "Process stored events without serving the API",
 		Long: "Runs --workers workers (queue.workers, default 4) that take stored webhook events from the\n" +
 			"database, critical before high before normal, and process them into calls, customers,\n" +
 			"appointments and payments. Any number of worker and serve processes may share one database:\n" +
 			"each event is leased to one worker at a time, and the lease of a worker that dies is taken\n" +
 			"back after queue.lease.\n\n" +
+			"With --metrics-addr (metrics.addr) it serves GET /metrics (behind metrics.token), /healthz,\n" +
+			"/readyz and /health there for Prometheus and probes, and no webhook or API route.\n\n" +
 			"Migrates the database to the embedded schema first, like serve. On SIGTERM or SIGINT the\n" +
 			"workers stop claiming, finish their running jobs within queue.drain_timeout and release the rest.",
 		Args: cmdutil.NoArgs,
@@ -52,6 +57,8 @@ func NewCmdWorker(f *cmdutil.Factory, runF func(*WorkerOptions) error) *cobra.Co
 	}
 	cmd.Flags().Int("workers", 0, "concurrent workers in this process (overrides queue.workers, default 4)")
 	f.BindFlag("queue.workers", cmd.Flags().Lookup("workers"))
+	cmd.Flags().String("metrics-addr", "", "serve /metrics, /healthz, /readyz and /health on this address (overrides metrics.addr; default none)")
+	f.BindFlag("metrics.addr", cmd.Flags().Lookup("metrics-addr"))
 	return cmd
 }
 
@@ -81,11 +88,45 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 		return err
 	}
 	defer a.Close()
-	log.Info("worker: running", "database", a.Pool.URL(), "workers", cfg.Queue.Workers)
-	if opts.Ready != nil {
-		opts.Ready()
+	var (
+		ln      net.Listener
+		addr    string
+		opsDone = make(chan error, 1)
+	)
+	if cfg.Metrics.Addr != "" {
+		if ln, err = net.Listen("tcp", cfg.Metrics.Addr); err != nil {
+			return &cmdutil.ExitError{Code: cmdutil.ExitBad, Err: fmt.Errorf("listen on metrics.addr %s: %w", cfg.Metrics.Addr, err)}
+		}
+		addr = ln.Addr().String()
 	}
-	err = a.Work(ctx)
+	log.Info("worker: running", "database", a.Pool.URL(), "workers", cfg.Queue.Workers, "metrics_addr", addr)
+	// The workers stop when ctx ends or the listener fails; the listener
+	// serves until the workers have drained, so that Prometheus and the
+	// probes see the shutdown too.
+	wctx, stopWork := context.WithCancelCause(ctx)
+	defer stopWork(nil)
+	opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopOps()
+	if ln != nil {
+		go func() {
+			err := a.Server.ServeOps(opsCtx, ln, cfg.HTTP.ShutdownTimeout)
+			if err != nil {
+				log.Error("worker: metrics listener failed, stopping the workers", "error", err.Error())
+				stopWork(err)
+			}
+			opsDone <- err
+		}()
+	} else {
+		opsDone <- nil
+	}
+	if opts.Ready != nil {
+		opts.Ready(addr)
+	}
+	err = a.Work(wctx)
+	stopOps()
+	if oerr := <-opsDone; oerr != nil && err == nil {
+		err = oerr
+	}
 	if cerr := a.Close(); cerr != nil && err == nil {
 		err = cerr
 	}

@@ -184,6 +184,10 @@ type StripeConfig struct {
 // MetricsConfig protects /metrics and /health with a bearer token when set.
 type MetricsConfig struct {
 	Token string `mapstructure:"token" secret:"true"`
+	// Addr is where `askpro worker` serves /metrics, /healthz, /readyz and
+	// /health (no API routes). Empty means the worker serves no HTTP.
+	// serve ignores it: its metrics are on http.addr.
+	Addr string `mapstructure:"addr"`
 }
 
 // SecurityConfig holds the keys that seal secrets at rest (AES-256-GCM,

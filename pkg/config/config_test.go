@@ -101,6 +101,8 @@ func TestBadValuesNameTheKey(t *testing.T) {
 		{"addr with a named port", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:http"}, "http.addr"},
 		{"addr with port out of range", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:65536"}, "http.addr"},
 		{"addr with negative port", []string{"ASKPRO_HTTP_ADDR=127.0.0.1:-1"}, "http.addr"},
+		{"metrics addr without port", []string{"ASKPRO_METRICS_ADDR=localhost"}, "metrics.addr"},
+		{"metrics addr with port out of range", []string{"ASKPRO_METRICS_ADDR=:70000"}, "metrics.addr"},
 		{"addr garbage", []string{"ASKPRO_HTTP_ADDR=not an address"}, "http.addr"},
 		{"empty addr", []string{"ASKPRO_HTTP_ADDR="}, "http.addr"},
 		{"public url without scheme", []string{"ASKPRO_HTTP_PUBLIC_URL=askpro.example.com"}, "http.public_url"},

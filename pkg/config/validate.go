@@ -91,6 +91,11 @@ func (c *Config) Validate() error {
 	if err := checkListenAddr(c.HTTP.Addr); err != nil {
 		return &KeyError{Key: "http.addr", Err: err}
 	}
+	if c.Metrics.Addr != "" {
+		if err := checkListenAddr(c.Metrics.Addr); err != nil {
+			return &KeyError{Key: "metrics.addr", Err: err}
+		}
+	}
 	if c.HTTP.PublicURL != "" {
 		if err := checkHostURL(c.HTTP.PublicURL); err != nil {
 			return &KeyError{Key: "http.public_url", Err: err}

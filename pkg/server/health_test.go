@@ -203,3 +203,41 @@ func TestHealthRouteIsMountedWhenGiven(t *testing.T) {
 		})
 	}
 }
+
+// The ops handler serves the built-in routes and none of Config.Routes; its
+// requests count in the same metrics, and /metrics keeps its token.
+func TestOpsHandlerServesOnlyTheBuiltInRoutes(t *testing.T) {
+	t.Parallel()
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	s, err := server.New(server.Config{
+		Logger:       slog.New(slog.DiscardHandler),
+		Routes:       []server.Route{{Pattern: "POST /webhooks/{provider}", Handler: api}},
+		Health:       http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }),
+		MetricsToken: "s3cret",
+	})
+	require.NoError(t, err)
+	full := httptest.NewServer(s.Handler())
+	defer full.Close()
+	ops := httptest.NewServer(s.OpsHandler())
+	defer ops.Close()
+
+	post := func(base string) int {
+		req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/retell", nil)
+		code, _, _ := do(t, req)
+		return code
+	}
+	assert.Equal(t, http.StatusAccepted, post(full.URL), "the full handler serves the API")
+	assert.Equal(t, http.StatusNotFound, post(ops.URL), "the ops handler does not")
+
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusOK, "/health": http.StatusTeapot, "/metrics": http.StatusUnauthorized} {
+		req, _ := http.NewRequest(http.MethodGet, ops.URL+path, nil)
+		code, _, _ := do(t, req)
+		assert.Equal(t, want, code, path)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ops.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer s3cret")
+	code, body, _ := do(t, req)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, string(body), `askproai_api_request_duration_seconds_count{endpoint="/healthz",method="GET",status="200"} 1`,
+		"the ops handler's requests count in the server's metrics")
+}

@@ -66,6 +66,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics *serverMetrics
 	handler http.Handler
+	ops     http.Handler // the built-in routes only
 }
 
 // New validates cfg, registers the server's metrics and builds the routes.
@@ -101,8 +102,10 @@ func New(cfg Config) (s *Server, err error) {
 		return nil, err
 	}
 	s = &Server{cfg: cfg, log: cfg.Logger, metrics: m}
-	s.handler, err = s.routes()
-	if err != nil {
+	if s.handler, err = s.routes(s.cfg.Routes); err != nil {
+		return nil, err
+	}
+	if s.ops, err = s.routes(nil); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -111,7 +114,13 @@ func New(cfg Config) (s *Server, err error) {
 // Handler returns the server's root handler (for tests and embedding).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-func (s *Server) routes() (h http.Handler, err error) {
+// OpsHandler returns a handler of the built-in routes only (/healthz,
+// /readyz, /health when configured, /metrics), without Config.Routes: what
+// a process that serves no API exposes to its probes and to Prometheus
+// (`askpro worker --metrics-addr`). It shares the server's metrics.
+func (s *Server) OpsHandler() http.Handler { return s.ops }
+
+func (s *Server) routes(own []Route) (h http.Handler, err error) {
 	mux := http.NewServeMux()
 	defer func() {
 		// ServeMux panics on a bad or conflicting pattern.
@@ -119,7 +128,7 @@ func (s *Server) routes() (h http.Handler, err error) {
 			h, err = nil, fmt.Errorf("server: %v", v)
 		}
 	}()
-	for _, rt := range s.cfg.Routes {
+	for _, rt := range own {
 		method, path, ok := strings.Cut(rt.Pattern, " ")
 		if !ok || method == "" || !strings.HasPrefix(path, "/") || rt.Handler == nil {
 			return nil, fmt.Errorf("server: route %q: want \"METHOD /path\" and a handler", rt.Pattern)
@@ -140,8 +149,17 @@ func (s *Server) routes() (h http.Handler, err error) {
 // gracefully: it stops accepting, lets in-flight requests finish within
 // shutdownTimeout and returns. A nil return means a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	return s.serve(ctx, ln, s.handler, shutdownTimeout)
+}
+
+// ServeOps is [Server.Serve] with [Server.OpsHandler].
+func (s *Server) ServeOps(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	return s.serve(ctx, ln, s.ops, shutdownTimeout)
+}
+
+func (s *Server) serve(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout time.Duration) error {
 	srv := &http.Server{
-		Handler:           s.handler,
+		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
