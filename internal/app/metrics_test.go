@@ -17,10 +17,9 @@ import (
 	"github.com/askproai/askpro/internal/testenv"
 	"github.com/askproai/askpro/pkg/calcom/calcomtest"
 	"github.com/askproai/askpro/pkg/config"
+	"github.com/askproai/askpro/pkg/metrics/metricstest"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -37,35 +36,10 @@ type scrape struct {
 	families map[string]*dto.MetricFamily
 }
 
-// value returns the value of the sample of family name whose labels include
-// labels: a counter's or gauge's value, a histogram's sample count. ok is
-// false when there is no such sample.
+// value adds up the samples of family name whose labels include labels
+// (metricstest.Families.Value). ok is false when there is no such sample.
 func (s scrape) value(name string, labels map[string]string) (v float64, ok bool) {
-	mf := s.families[name]
-	if mf == nil {
-		return 0, false
-	}
-metric:
-	for _, m := range mf.GetMetric() {
-		have := map[string]string{}
-		for _, lp := range m.GetLabel() {
-			have[lp.GetName()] = lp.GetValue()
-		}
-		for k, want := range labels {
-			if have[k] != want {
-				continue metric
-			}
-		}
-		switch {
-		case m.Counter != nil:
-			return m.GetCounter().GetValue(), true
-		case m.Gauge != nil:
-			return m.GetGauge().GetValue(), true
-		case m.Histogram != nil:
-			return float64(m.GetHistogram().GetSampleCount()), true
-		}
-	}
-	return 0, false
+	return metricstest.Families(s.families).Value(name, labels)
 }
 
 // retellCallEvent is the call_started or call_ended fixture for call id,
@@ -140,8 +114,7 @@ func scrapeAfterTraffic(t *testing.T) scrape {
 	req.Header.Set("Authorization", "Bearer "+metricsToken)
 	code, text := send(req)
 	require.Equal(t, http.StatusOK, code)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	families, err := metricstest.Parse([]byte(text))
 	require.NoError(t, err)
 	return scrape{app: a, text: []byte(text), families: families}
 }

@@ -72,11 +72,7 @@ func apiBackends(t *testing.T, dialect string, extra ...string) *apiEnv {
 	switch dialect {
 	case "mysql":
 		e.environ, e.db, e.rdb = sharedBackends(t)
-		for _, kv := range e.environ {
-			if v, ok := strings.CutPrefix(kv, "ASKPRO_DATABASE_URL="); ok {
-				e.dbURL = v
-			}
-		}
+		e.dbURL = envValue(e.environ, "ASKPRO_DATABASE_URL")
 	default:
 		e.dbURL = dbtest.SQLite(t)
 		redisURL := testenv.RedisURL(t)

@@ -5,15 +5,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/askproai/askpro/pkg/metrics/metricstest"
 	"github.com/askproai/askpro/pkg/webhook/webhooktest"
 )
 
@@ -23,16 +21,7 @@ import (
 // listens on nothing.
 func TestWorkerServesMetrics(t *testing.T) {
 	t.Parallel()
-	environ, db, _ := sharedBackends(t)
-	dbURL := ""
-	for _, kv := range environ {
-		if v, ok := strings.CutPrefix(kv, "ASKPRO_DATABASE_URL="); ok {
-			dbURL = v
-		}
-	}
-	dir := t.TempDir()
-	_, code := run(t, dir, environ, "demo") // the branch +493012345678 the fixtures call
-	require.Equal(t, 0, code)
+	environ, db, dbURL, dir := demoBackends(t)
 
 	const calls = 5
 	run := runID()
@@ -79,33 +68,11 @@ func TestWorkerServesMetrics(t *testing.T) {
 
 	c, text := get("/metrics", token)
 	require.Equal(t, http.StatusOK, c)
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(bytes.NewReader(text))
+	families, err := metricstest.Parse(text)
 	require.NoError(t, err)
 	sum := func(name string, labels map[string]string) float64 {
-		var v float64
-		mf := families[name]
-		require.NotNil(t, mf, "%s is exported", name)
-	samples:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, want := range labels {
-				if have[k] != want {
-					continue samples
-				}
-			}
-			switch {
-			case m.GetCounter() != nil:
-				v += m.GetCounter().GetValue()
-			case m.GetHistogram() != nil:
-				v += float64(m.GetHistogram().GetSampleCount())
-			case m.GetGauge() != nil:
-				v += m.GetGauge().GetValue()
-			}
-		}
+		v, ok := families.Value(name, labels)
+		assert.True(t, ok, "%s%v is exported", name, labels)
 		return v
 	}
 	assert.EqualValues(t, calls, sum("askproai_queue_jobs_total", map[string]string{"service": "retell", "outcome": "processed"}),

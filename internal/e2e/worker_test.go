@@ -23,6 +23,29 @@ func startWorker(t *testing.T, dir string, environ []string, args ...string) *pr
 	return startProc(t, dir, environ, append([]string{"worker"}, args...)...)
 }
 
+// envValue returns the value of key in environ ("KEY=value" entries), or "".
+func envValue(environ []string, key string) string {
+	v := ""
+	for _, kv := range environ {
+		if x, ok := strings.CutPrefix(kv, key+"="); ok {
+			v = x
+		}
+	}
+	return v
+}
+
+// demoBackends are sharedBackends with the demo salon created (the branch
+// +493012345678 the fixtures call) from dir: the environment, the
+// database, its URL and the directory.
+func demoBackends(t *testing.T) (environ []string, db *sql.DB, dbURL, dir string) {
+	t.Helper()
+	environ, db, _ = sharedBackends(t)
+	dir = t.TempDir()
+	_, code := run(t, dir, environ, "demo")
+	require.Equal(t, 0, code)
+	return environ, db, envValue(environ, "ASKPRO_DATABASE_URL"), dir
+}
+
 // storeEvents writes the bodies to webhook_events as serve would (parsed
 // for type and key), through the Inbox.
 func storeEvents(t *testing.T, dbURL string, bodies [][]byte) {
@@ -62,16 +85,7 @@ func countWhere(t *testing.T, db *sql.DB, q string, args ...any) int {
 // nothing is done twice (one call row per call, one customer).
 func TestWorkerKilledMidJob(t *testing.T) {
 	t.Parallel()
-	environ, db, _ := sharedBackends(t)
-	dbURL := ""
-	for _, kv := range environ {
-		if v, ok := strings.CutPrefix(kv, "ASKPRO_DATABASE_URL="); ok {
-			dbURL = v
-		}
-	}
-	dir := t.TempDir()
-	_, code := run(t, dir, environ, "demo") // the branch +493012345678 the fixtures call
-	require.Equal(t, 0, code)
+	environ, db, dbURL, dir := demoBackends(t)
 
 	const calls = 1500
 	run := runID()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/askproai/askpro/internal/dbtest"
+	"github.com/askproai/askpro/pkg/metrics/metricstest"
 	"github.com/askproai/askpro/pkg/pool"
 	"github.com/askproai/askpro/pkg/queue"
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,27 +58,9 @@ func TestFlushMetrics(t *testing.T) {
 // and whether it is there.
 func gauge(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
 	t.Helper()
-	mfs, err := reg.Gather()
+	f, err := metricstest.Gather(reg)
 	require.NoError(t, err)
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	metric:
-		for _, m := range mf.GetMetric() {
-			have := map[string]string{}
-			for _, lp := range m.GetLabel() {
-				have[lp.GetName()] = lp.GetValue()
-			}
-			for k, v := range labels {
-				if have[k] != v {
-					continue metric
-				}
-			}
-			return m.GetGauge().GetValue(), true
-		}
-	}
-	return 0, false
+	return f.Value(name, labels)
 }
 
 func TestQueueCollector(t *testing.T) {
