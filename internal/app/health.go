@@ -188,8 +188,14 @@ func (a *App) buildHealth(version string) (http.Handler, error) {
 		a.health.stop = cancel
 		a.health.wg.Go(func() { m.Run(ctx) })
 	}
-	return health.Handler(c, health.HandlerOpts{Token: a.Config.Metrics.Token}), nil
+	return health.Handler(c, health.HandlerOpts{Token: a.Config.Metrics.Token, MaxAge: HealthReportMaxAge}), nil
 }
+
+// HealthReportMaxAge is how long GET /health answers requests without
+// metrics.token from the last report before it runs the checks again: the
+// route needs no token, so a flood of anonymous probes costs the database
+// at most one run of the checks a second (see health.HandlerOpts.MaxAge).
+const HealthReportMaxAge = time.Second
 
 // Health runs the checks of GET /health now.
 func (a *App) Health(ctx context.Context) health.Report { return a.health.checker.Run(ctx) }

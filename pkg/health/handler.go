@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"time"
 )
 
 // HandlerOpts configures [Handler].
@@ -15,21 +16,35 @@ type HandlerOpts struct {
 	// [Report.Redacted]: the statuses only. Empty means everyone gets the
 	// full report.
 	Token string
+	// MaxAge is how long a finished report is served again, without
+	// running the checks, to requests that do not present Token (all
+	// requests when Token is empty): however many anonymous probes arrive,
+	// they run the checks at most once per MaxAge. A request with the
+	// token joins the run in flight or starts one, never a finished report. Zero means
+	// every request after a finished run starts a new one.
+	MaxAge time.Duration
+	// Now is the clock of MaxAge. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Handler serves GET /health: it runs c and writes the report as JSON,
 // 200 unless the status is unhealthy, then 503. The body is never cached
 // (Cache-Control: no-store). Requests that arrive while a run is in flight
-// share its report, so a flood of probes runs the checks once at a time.
+// share its report, so a flood of probes runs the checks once at a time,
+// and with MaxAge a finished report is served again for that long.
 func Handler(c *Checker, opts HandlerOpts) http.Handler {
 	want := []byte("Bearer " + opts.Token)
-	sf := &shared{c: c}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	sf := &shared{c: c, maxAge: opts.MaxAge, now: opts.Now}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rep, ok := sf.run(r.Context())
+		anonymous := opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1
+		rep, ok := sf.run(r.Context(), anonymous || opts.Token == "")
 		if !ok {
 			return // the client went away
 		}
-		if opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+		if anonymous {
 			rep = rep.Redacted()
 		}
 		code := http.StatusOK
@@ -45,9 +60,13 @@ func Handler(c *Checker, opts HandlerOpts) http.Handler {
 
 // shared runs one report at a time for every caller waiting for one.
 type shared struct {
-	c   *Checker
-	mu  sync.Mutex
-	cur *flight
+	c      *Checker
+	maxAge time.Duration
+	now    func() time.Time
+	mu     sync.Mutex
+	cur    *flight
+	last   *flight   // the last finished run
+	lastAt time.Time // when it finished
 }
 
 type flight struct {
@@ -55,10 +74,18 @@ type flight struct {
 	rep  Report
 }
 
-// run returns the report of the run in flight, or of a new one; ok is
-// false when ctx ended first.
-func (s *shared) run(ctx context.Context) (Report, bool) {
+// run returns the report of the run in flight, or of a new one, or, when
+// reuse is true, of the last run if it finished within maxAge; ok is false
+// when ctx ended first.
+func (s *shared) run(ctx context.Context, reuse bool) (Report, bool) {
 	s.mu.Lock()
+	if reuse && s.last != nil && s.maxAge > 0 {
+		if age := s.now().Sub(s.lastAt); age >= 0 && age < s.maxAge {
+			rep := s.last.rep
+			s.mu.Unlock()
+			return rep, true
+		}
+	}
 	f := s.cur
 	if f == nil {
 		f = &flight{done: make(chan struct{})}
@@ -67,7 +94,7 @@ func (s *shared) run(ctx context.Context) (Report, bool) {
 			// Not the first caller's context: the others share the result.
 			f.rep = s.c.Run(context.WithoutCancel(ctx))
 			s.mu.Lock()
-			s.cur = nil
+			s.cur, s.last, s.lastAt = nil, f, s.now()
 			s.mu.Unlock()
 			close(f.done)
 		}()

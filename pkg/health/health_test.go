@@ -3,6 +3,7 @@ package health_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -266,4 +267,73 @@ func TestHandlerSharesARunInFlight(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
 	assert.Equal(t, int32(2), runs.Load(), "a later request starts a new run")
+}
+
+// TestHandlerMaxAge: within MaxAge of a finished run, probes are answered
+// from it; after MaxAge, or without it, they run the checks again.
+func TestHandlerMaxAge(t *testing.T) {
+	t.Parallel()
+	var runs atomic.Int32
+	c, err := health.New(health.Config{Checks: []health.Check{{Name: "count", Run: func(ctx context.Context) health.Result {
+		return health.Healthy(fmt.Sprintf("run %d", runs.Add(1)), nil)
+	}}}})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	probe := func(h http.Handler) string {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+		require.Equal(t, http.StatusOK, rec.Code)
+		var rep health.Report
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &rep))
+		return rep.Checks["count"].Message
+	}
+
+	h := health.Handler(c, health.HandlerOpts{MaxAge: time.Second, Now: clock})
+	assert.Equal(t, "run 1", probe(h))
+	for range 50 {
+		assert.Equal(t, "run 1", probe(h), "a flood within MaxAge runs nothing")
+	}
+	advance(999 * time.Millisecond)
+	assert.Equal(t, "run 1", probe(h))
+	advance(time.Millisecond)
+	assert.Equal(t, "run 2", probe(h), "MaxAge after the run, the checks run again")
+	assert.Equal(t, int32(2), runs.Load())
+	advance(-time.Hour) // a clock that went back does not pin an old report
+	assert.Equal(t, "run 3", probe(h))
+
+	none := health.Handler(c, health.HandlerOpts{Now: clock})
+	assert.Equal(t, "run 4", probe(none))
+	assert.Equal(t, "run 5", probe(none), "without MaxAge every probe runs the checks")
+
+	// With a token, anonymous probes reuse the last report; the token
+	// holder always gets a new run (and the anonymous then see that one).
+	tok := health.Handler(c, health.HandlerOpts{Token: "t", MaxAge: time.Second, Now: clock})
+	withToken := func() string {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/health", nil)
+		req.Header.Set("Authorization", "Bearer t")
+		tok.ServeHTTP(rec, req)
+		var rep health.Report
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &rep))
+		return rep.Checks["count"].Message
+	}
+	anonymous := func() health.Status {
+		rec := httptest.NewRecorder()
+		tok.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/health", nil))
+		var rep health.Report
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &rep))
+		assert.Empty(t, rep.Checks["count"].Message, "redacted without the token")
+		return rep.Checks["count"].Status
+	}
+	assert.Equal(t, health.StatusHealthy, anonymous())
+	assert.Equal(t, int32(6), runs.Load())
+	assert.Equal(t, health.StatusHealthy, anonymous())
+	assert.Equal(t, int32(6), runs.Load(), "the anonymous reuse the report")
+	assert.Equal(t, "run 7", withToken())
+	assert.Equal(t, "run 8", withToken(), "the token holder never gets a finished report")
+	assert.Equal(t, health.StatusHealthy, anonymous())
+	assert.Equal(t, int32(8), runs.Load())
 }
