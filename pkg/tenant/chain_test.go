@@ -129,7 +129,9 @@ func TestAdminHeaderSecurityEvent(t *testing.T) {
 	assert.Equal(t, float64(17), l["key_id"])
 	assert.Equal(t, "ak_live_ab12", l["key_prefix"])
 	assert.Equal(t, "4", l["header_value"])
-	assert.Equal(t, "203.0.113.9", l["client_ip"])
+	assert.Equal(t, "203.0.113.9", l["ip"], "the fields of every security event (logging.LogSecurity)")
+	assert.Equal(t, "X-Company-ID without platform admin", l["reason"])
+	assert.Contains(t, l, "user_agent")
 	assert.Equal(t, "/api/v1/calls", l["path"])
 	assert.NotContains(t, logs.buf.String(), "SECRET", "the key is never logged")
 
@@ -140,7 +142,7 @@ func TestAdminHeaderSecurityEvent(t *testing.T) {
 		r := request("api.askpro.example", "X-Company-ID", strings.Repeat("9", 500)+"\xff")
 		require.ErrorIs(t, h.Check(context.Background(), tenant.Input{Request: r}), tenant.ErrForbidden)
 		l := logs.lines(t)[0]
-		assert.Equal(t, "198.51.100.7", l["client_ip"])
+		assert.Equal(t, "198.51.100.7", l["ip"])
 		assert.Equal(t, "none", l["key_id"])
 		assert.LessOrEqual(t, len(l["header_value"].(string)), 64)
 	})

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/askproai/askpro/internal/logging"
 	"github.com/askproai/askpro/internal/sanitize"
 	"github.com/askproai/askpro/pkg/phone"
 )
@@ -165,19 +166,18 @@ func (h AdminHeader) Check(ctx context.Context, in Input) error {
 	if h.ClientIP != nil {
 		ip = h.ClientIP(in.Request)
 	}
-	attrs := []any{
-		slog.String("event", "security"),
+	attrs := []slog.Attr{
 		slog.Int64("key_id", p.KeyID),
 		slog.String("key_prefix", p.Prefix),
 		slog.String("key_name", sanitize.Log(p.Name)),
 		slog.String("header_value", sanitize.String(strings.Join(vals, ","), 64)),
-		slog.String("client_ip", sanitize.Log(ip)),
 		slog.String("path", sanitize.Log(in.Request.URL.Path)),
 	}
 	if !ok {
-		attrs[1] = slog.String("key_id", "none")
+		attrs[0] = slog.String("key_id", "none")
 	}
-	logger.WarnContext(ctx, "tenant: X-Company-ID from a caller that is not a platform admin", attrs...)
+	logging.LogSecurity(ctx, logger, "tenant: X-Company-ID from a caller that is not a platform admin",
+		logging.SecurityEvent{Reason: "X-Company-ID without platform admin", IP: ip, UserAgent: in.Request.UserAgent()}, attrs...)
 	return ErrForbidden
 }
 
