@@ -29,10 +29,7 @@ func namedMetrics(t *testing.T, path string) []string {
 	require.NoError(t, err)
 	set := map[string]bool{}
 	for _, m := range metricName.FindAllString(string(b), -1) {
-		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
-			m = strings.TrimSuffix(m, suffix)
-		}
-		set[m] = true
+		set[familyName(m)] = true
 	}
 	var out []string
 	for m := range set {
@@ -40,6 +37,15 @@ func namedMetrics(t *testing.T, path string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// familyName is the metric family of a series name: without a
+// histogram's _bucket, _count and _sum.
+func familyName(series string) string {
+	for _, suffix := range []string{"_bucket", "_count", "_sum"} {
+		series = strings.TrimSuffix(series, suffix)
+	}
+	return series
 }
 
 // registered reports whether reg holds a metric family called name: a
@@ -94,8 +100,7 @@ var testSeries = regexp.MustCompile(`series: '(askproai_[a-z_]+)\{([^}]*)\}'`)
 // unit tests (every alert fires on the series that must fire it, and not on
 // the others), after checking that those series are askpro's: each names a
 // metric family the app exports, with label names that family has
-// (instance, which Prometheus adds, aside). promtool: see
-// TestMetricsPromtoolCheck.
+// (instance, which Prometheus adds, aside).
 func TestAlertRulesUnitTests(t *testing.T) {
 	t.Parallel()
 	s := scrapeAfterTraffic(t)
@@ -104,10 +109,7 @@ func TestAlertRulesUnitTests(t *testing.T) {
 	series := testSeries.FindAllStringSubmatch(string(b), -1)
 	require.NotEmpty(t, series)
 	for _, m := range series {
-		name := m[1]
-		for _, suffix := range []string{"_bucket", "_count", "_sum"} {
-			name = strings.TrimSuffix(name, suffix)
-		}
+		name := familyName(m[1])
 		mf := s.families[name]
 		if !assert.NotNil(t, mf, "%s: %s has no sample in the scrape after traffic", alertTests, name) || len(mf.GetMetric()) == 0 {
 			continue
@@ -122,13 +124,6 @@ func TestAlertRulesUnitTests(t *testing.T) {
 		}
 	}
 
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool is not on PATH (apt-get install prometheus); CI=true needs it")
-		}
-		t.Skip("promtool is not on PATH: install Debian's prometheus package to run the rules' unit tests")
-	}
-	out, err := exec.CommandContext(t.Context(), promtool, "test", "rules", alertTests).CombinedOutput()
+	out, err := exec.CommandContext(t.Context(), promtool(t), "test", "rules", alertTests).CombinedOutput()
 	assert.NoError(t, err, "promtool test rules:\n%s", out)
 }

@@ -180,21 +180,27 @@ func TestMetricsScrapeAfterTraffic(t *testing.T) {
 	}
 }
 
-// TestMetricsPromtoolCheck runs `promtool check metrics` on a scrape of the
-// full app: it must find nothing to fix. promtool is Debian's prometheus
-// package; .ci/run installs it. Without it the test skips, and fails under
-// CI=true.
-func TestMetricsPromtoolCheck(t *testing.T) {
-	t.Parallel()
-	promtool, err := exec.LookPath("promtool")
+// promtool returns the path of promtool (Debian's prometheus package;
+// .ci/run installs it). Without it the test skips, and fails under CI=true.
+func promtool(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("promtool is not on PATH (apt-get install prometheus); CI=true needs it")
 		}
 		t.Skip("promtool is not on PATH: install Debian's prometheus package to run this check")
 	}
+	return path
+}
+
+// TestMetricsPromtoolCheck runs `promtool check metrics` on a scrape of the
+// full app: it must find nothing to fix (see promtool).
+func TestMetricsPromtoolCheck(t *testing.T) {
+	t.Parallel()
+	bin := promtool(t)
 	s := scrapeAfterTraffic(t)
-	cmd := exec.CommandContext(t.Context(), promtool, "check", "metrics")
+	cmd := exec.CommandContext(t.Context(), bin, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(s.text)
 	out, err := cmd.CombinedOutput()
 	assert.NoError(t, err, "promtool check metrics:\n%s", out)
