@@ -91,7 +91,7 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 	var (
 		ln      net.Listener
 		addr    string
-		opsDone = make(chan error, 1)
+		opsDone chan error // the listener's end; nil without one
 	)
 	if cfg.Metrics.Addr != "" {
 		if ln, err = net.Listen("tcp", cfg.Metrics.Addr); err != nil {
@@ -108,6 +108,7 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 	opsCtx, stopOps := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopOps()
 	if ln != nil {
+		opsDone = make(chan error, 1)
 		go func() {
 			err := a.Server.ServeOps(opsCtx, ln, cfg.HTTP.ShutdownTimeout)
 			if err != nil {
@@ -116,16 +117,16 @@ func workerRun(ctx context.Context, opts *WorkerOptions) error {
 			}
 			opsDone <- err
 		}()
-	} else {
-		opsDone <- nil
 	}
 	if opts.Ready != nil {
 		opts.Ready(addr)
 	}
 	err = a.Work(wctx)
 	stopOps()
-	if oerr := <-opsDone; oerr != nil && err == nil {
-		err = oerr
+	if opsDone != nil {
+		if oerr := <-opsDone; oerr != nil && err == nil {
+			err = oerr
+		}
 	}
 	if cerr := a.Close(); cerr != nil && err == nil {
 		err = cerr

@@ -20,8 +20,9 @@ type HandlerOpts struct {
 	// running the checks, to requests that do not present Token (all
 	// requests when Token is empty): however many anonymous probes arrive,
 	// they run the checks at most once per MaxAge. A request with the
-	// token joins the run in flight or starts one, never a finished report. Zero means
-	// every request after a finished run starts a new one.
+	// token joins the run in flight or starts one, never a finished
+	// report. Zero means every request after a finished run starts a new
+	// one.
 	MaxAge time.Duration
 	// Now is the clock of MaxAge. Nil means time.Now.
 	Now func() time.Time
@@ -39,12 +40,12 @@ func Handler(c *Checker, opts HandlerOpts) http.Handler {
 	}
 	sf := &shared{c: c, maxAge: opts.MaxAge, now: opts.Now}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		anonymous := opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1
-		rep, ok := sf.run(r.Context(), anonymous || opts.Token == "")
+		authorized := opts.Token != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) == 1
+		rep, ok := sf.run(r.Context(), !authorized)
 		if !ok {
 			return // the client went away
 		}
-		if anonymous {
+		if opts.Token != "" && !authorized {
 			rep = rep.Redacted()
 		}
 		code := http.StatusOK
@@ -65,7 +66,7 @@ type shared struct {
 	now    func() time.Time
 	mu     sync.Mutex
 	cur    *flight
-	last   *flight   // the last finished run
+	last   *Report   // the last finished run's report
 	lastAt time.Time // when it finished
 }
 
@@ -81,7 +82,7 @@ func (s *shared) run(ctx context.Context, reuse bool) (Report, bool) {
 	s.mu.Lock()
 	if reuse && s.last != nil && s.maxAge > 0 {
 		if age := s.now().Sub(s.lastAt); age >= 0 && age < s.maxAge {
-			rep := s.last.rep
+			rep := *s.last
 			s.mu.Unlock()
 			return rep, true
 		}
@@ -94,7 +95,7 @@ func (s *shared) run(ctx context.Context, reuse bool) (Report, bool) {
 			// Not the first caller's context: the others share the result.
 			f.rep = s.c.Run(context.WithoutCancel(ctx))
 			s.mu.Lock()
-			s.cur, s.last, s.lastAt = nil, f, s.now()
+			s.cur, s.last, s.lastAt = nil, &f.rep, s.now()
 			s.mu.Unlock()
 			close(f.done)
 		}()
